@@ -81,7 +81,9 @@ function ensureNode22() {
     return probe.status === 0 && probe.stdout.trim() === `v${NODE_VERSION}`;
   };
   if (!works()) {
-    log(`Node ${process.version} is older than ${MIN_NODE_MAJOR}; installing ${pkg}@${NODE_VERSION} from the npm registry`);
+    log(
+      `Node ${process.version} is older than ${MIN_NODE_MAJOR}; installing ${pkg}@${NODE_VERSION} from the npm registry`,
+    );
     mkdirSync(TOOLCHAIN_DIR, { recursive: true });
     const status = run(process.execPath, [
       npmCli(),
@@ -94,7 +96,8 @@ function ensureNode22() {
       TOOLCHAIN_DIR,
       `${pkg}@${NODE_VERSION}`,
     ]);
-    if (status !== 0 || !works()) fail(`could not install ${pkg}@${NODE_VERSION}; install Node ${MIN_NODE_MAJOR} yourself and retry`);
+    if (status !== 0 || !works())
+      fail(`could not install ${pkg}@${NODE_VERSION}; install Node ${MIN_NODE_MAJOR} yourself and retry`);
   }
   return binary;
 }

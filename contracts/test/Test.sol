@@ -50,11 +50,26 @@ abstract contract Test {
     }
 
     function assertLe(uint256 actual, uint256 max, string memory message) internal pure {
-        if (actual > max) revert AssertionFailed(_describe(message, _toString(actual), string.concat("<= ", _toString(max))));
+        if (actual > max) {
+            revert AssertionFailed(_describe(message, _toString(actual), string.concat("<= ", _toString(max))));
+        }
     }
 
     function assertGe(uint256 actual, uint256 min, string memory message) internal pure {
-        if (actual < min) revert AssertionFailed(_describe(message, _toString(actual), string.concat(">= ", _toString(min))));
+        if (actual < min) {
+            revert AssertionFailed(_describe(message, _toString(actual), string.concat(">= ", _toString(min))));
+        }
+    }
+
+    function assertLt(uint256 actual, uint256 max, string memory message) internal pure {
+        if (actual >= max) {
+            revert AssertionFailed(_describe(message, _toString(actual), string.concat("< ", _toString(max))));
+        }
+    }
+
+    /// @notice Fails with `message`.
+    function fail(string memory message) internal pure {
+        revert AssertionFailed(message);
     }
 
     /// @notice Maps any fuzzed `value` into `[min, max]` without discarding runs.

@@ -20,6 +20,7 @@ interface Vm {
     // Block environment
     function roll(uint256 newHeight) external;
     function warp(uint256 newTimestamp) external;
+    function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;
 
     // Expectations
     function expectRevert() external;

@@ -2,7 +2,11 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readDeployments, writeDeployment, type DeploymentFile } from "../../scripts/deploy/deployment-file.ts";
+import {
+  readDeployments,
+  writeDeployment,
+  type DeploymentFile,
+} from "../../scripts/deploy/deployment-file.ts";
 
 const example: DeploymentFile = {
   chainId: 98765,
