@@ -1,0 +1,154 @@
+/**
+ * Every setting the node reads, in one place: its type, default and meaning. The
+ * environment variable and flag of each key are derived from its path
+ * (`api.corsOrigins` → `CAIRN_API_CORS_ORIGINS`, `--api-cors-origins`).
+ *
+ * To add settings (p2p listen addresses, market prices, ...), add a section here; the
+ * loader, the env and flag names, `NodeConfig` and the docs test pick it up. Give every
+ * key a default or make it `optional`, so an empty config still starts a node.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+import {
+  boolean,
+  bytes,
+  type Field,
+  integer,
+  list,
+  logLevel,
+  oneOf,
+  optional,
+  path,
+  string,
+  url,
+} from "./fields.ts";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const TiB = 1024 * GiB;
+
+function isOrigin(value: string): boolean {
+  if (value === "*") return true;
+  if (!URL.canParse(value)) return false;
+  const u = new URL(value);
+  return (u.protocol === "http:" || u.protocol === "https:") && u.origin === value;
+}
+
+export const CONFIG_SCHEMA = {
+  dataDir: path({
+    default: join(homedir(), ".cairn"),
+    doc: "Folder for blocks, the metadata database, the keystore and the default config file.",
+  }),
+  api: {
+    host: string({
+      default: "127.0.0.1",
+      pattern: /^[^\s/]+$/,
+      doc: "Address the REST API listens on. Use 0.0.0.0 to accept connections from other machines.",
+    }),
+    port: integer({ min: 1, max: 65535, default: 8080, doc: "TCP port of the REST API." }),
+    token: optional(
+      string({
+        minLength: 16,
+        secret: true,
+        doc: "Bearer token that mutating endpoints (uploads, deletes) require. Prefer the environment variable to the file.",
+      }),
+    ),
+    corsOrigins: list({
+      item: 'origins like "https://app.example" or "*"',
+      check: isOrigin,
+      default: [],
+      doc: "Browser origins allowed to call the API (the dApp's origin). Empty allows none.",
+    }),
+    bodyLimit: bytes({
+      min: 1,
+      max: 100 * MiB,
+      default: 1 * MiB,
+      doc: "Largest JSON request body.",
+    }),
+    uploadLimit: bytes({
+      min: 1,
+      max: 16 * TiB,
+      default: 10 * GiB,
+      doc: "Largest file accepted by POST /api/v1/data (streamed, never held in memory).",
+    }),
+  },
+  chain: {
+    rpcUrl: url({
+      protocols: ["http:", "https:", "ws:", "wss:"],
+      default: "http://127.0.0.1:8545",
+      doc: "JSON-RPC endpoint of the chain.",
+    }),
+    id: integer({
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      default: 98765,
+      doc: "Chain id the node expects; 98765 is the local devnet.",
+    }),
+  },
+  wallet: {
+    keystore: path({
+      default: (get) => join(String(get("dataDir")), "keystore.json"),
+      doc: "Encrypted JSON keystore of the node's key; created on first start.",
+    }),
+    passphraseFile: optional(
+      path({ doc: "File holding the keystore passphrase, used when CAIRN_WALLET_PASSPHRASE is unset." }),
+    ),
+    devAccount: optional(
+      string({
+        doc: "Role from genesis/dev-accounts.json (e.g. provider1) to sign with instead of the keystore. Devnet (chain 98765) only.",
+      }),
+    ),
+  },
+  store: {
+    verifyOnRead: boolean({
+      default: false,
+      doc: "Hash every block read from disk and refuse corrupt ones (costs one sha256 per read).",
+    }),
+  },
+  log: {
+    level: logLevel({ default: "info", doc: "Log level, with optional per-component overrides." }),
+    format: oneOf(["auto", "json", "pretty"] as const, {
+      default: "auto",
+      doc: "Log line format on stderr; auto is pretty on a terminal, JSON otherwise.",
+    }),
+  },
+  metrics: {
+    enabled: boolean({ default: true, doc: "Serve Prometheus metrics at GET /metrics." }),
+  },
+} as const;
+
+// biome-ignore lint/suspicious/noExplicitAny: matches a Field of any value type
+type AnyField = Field<any>;
+type Schema = { readonly [key: string]: AnyField | Schema };
+
+/** The config type, derived from the schema. */
+export type InferConfig<S> = S extends Field<infer T> ? T : { readonly [K in keyof S]: InferConfig<S[K]> };
+
+export type NodeConfig = InferConfig<typeof CONFIG_SCHEMA>;
+
+export function isField(node: AnyField | Schema): node is AnyField {
+  return (node as { kind?: unknown }).kind === "field";
+}
+
+/** Every key of a schema with its field, in declaration order: `["api.port", Field]`. */
+export function schemaEntries(schema: Schema = CONFIG_SCHEMA, prefix = ""): Array<[string, AnyField]> {
+  return Object.entries(schema).flatMap(([name, node]) => {
+    const key = prefix === "" ? name : `${prefix}.${name}`;
+    return isField(node) ? [[key, node] as [string, AnyField]] : schemaEntries(node, key);
+  });
+}
+
+function words(key: string): string[] {
+  return key.split(".").flatMap((part) => part.split(/(?=[A-Z])/).map((w) => w.toLowerCase()));
+}
+
+/** `api.corsOrigins` → `CAIRN_API_CORS_ORIGINS`. */
+export function envName(key: string): string {
+  return `CAIRN_${words(key).join("_").toUpperCase()}`;
+}
+
+/** `api.corsOrigins` → `api-cors-origins` (used as `--api-cors-origins`). */
+export function flagName(key: string): string {
+  return words(key).join("-");
+}
