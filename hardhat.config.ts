@@ -41,6 +41,9 @@ export default defineConfig({
       nodejs: "./test/contracts",
     },
   },
+  // The devnets are Clique PoA (no reorgs with one sealer, and a few blocks at most with
+  // several) or anvil; one confirmation keeps `npm start` quick.
+  ignition: { requiredConfirmations: 1 },
   networks: {
     // Hardhat's in-process chain, used by every contract test.
     default: {

@@ -17,6 +17,12 @@ export interface DeployOptions {
   rpcUrl?: string;
   /** Write deployments/<chainId>.json and regenerate the module. @default true */
   writeFiles?: boolean;
+  /**
+   * Names Ignition's journal under .cairn/ignition/deployments/. A second chain with the
+   * same chain id (a test's) needs its own, or it would drop the devnet's as stale.
+   * @default `chain-<chainId>`
+   */
+  deploymentId?: string;
   log?: (line: string) => void;
 }
 
@@ -26,7 +32,7 @@ export async function deployCairn(options: DeployOptions = {}): Promise<Deployme
   try {
     const publicClient = (await connection.viem.getPublicClient()) as PublicClient;
     const chainId = await publicClient.getChainId();
-    const deploymentId = `chain-${chainId}`;
+    const deploymentId = options.deploymentId ?? `chain-${chainId}`;
     await dropStaleJournal(publicClient, join(hre.config.paths.ignition, "deployments", deploymentId), log);
 
     log(`deploying ${DEPLOYED_CONTRACTS.join(", ")} to chain ${chainId} at ${rpcUrl}`);

@@ -1,0 +1,64 @@
+/**
+ * `npm start`: brings the local Cairn network up and keeps it up until Ctrl-C.
+ *
+ * Today: the chain from genesis/ (Clique PoA by default, or anvil), the contracts
+ * deployed through the deploy pipeline, and a summary of endpoints and dev accounts.
+ * Later parts (provider and client nodes, the indexer, the dApp) join the same group of
+ * services, and Ctrl-C stops them all in reverse order.
+ */
+import { ChainError } from "../chain/errors.ts";
+import { CHAIN_OPTIONS_HELP, parseChainArgs } from "../chain/options.ts";
+import { startChain } from "../chain/start.ts";
+import { deployCairn } from "../deploy/deploy.ts";
+import { devAccounts } from "../lib/dev-accounts.ts";
+import { ServiceGroup } from "./service-group.ts";
+import { printSummary } from "./summary.ts";
+
+const HELP = `Usage: npm start [-- options]
+
+Starts the local Cairn network: the chain from genesis/, the contracts, and (as they land)
+the nodes, the indexer and the dApp. Ctrl-C stops everything.
+
+Options:
+${CHAIN_OPTIONS_HELP}`;
+
+async function main(): Promise<number> {
+  const options = parseChainArgs(process.argv.slice(2));
+  if (options === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  const services = new ServiceGroup((line) => console.log(line));
+  services.stopOnSignals();
+  try {
+    console.log(`starting the ${options.engine} chain from genesis/ ...`);
+    const chain = await services.add("chain", () =>
+      startChain({ ...options, log: (line) => console.log(`  ${line}`) }),
+    );
+    chain.crashed.then((error) => {
+      console.error(`error: ${error.message}`);
+      process.exitCode = 1;
+      void services.stopAll();
+    });
+    const rpcUrl = chain.rpcUrls[0];
+    if (rpcUrl === undefined) throw new ChainError("the chain reported no RPC URL");
+
+    console.log("deploying the contracts ...");
+    const deployment = await deployCairn({ rpcUrl, log: (line) => console.log(`  ${line}`) });
+    printSummary({ chain, engine: options.engine, deployment, accounts: devAccounts });
+  } catch (error) {
+    await services.stopAll();
+    throw error;
+  }
+  await services.stopped;
+  return Number(process.exitCode ?? 0);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`error: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+    if (process.env.CAIRN_DEBUG) console.error(error);
+    process.exit(error instanceof ChainError && error.name === "UsageError" ? 2 : 1);
+  },
+);

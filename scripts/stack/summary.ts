@@ -1,0 +1,38 @@
+/** The banner `npm start` prints once the network is up. */
+import type { DeploymentFile } from "../deploy/deployment-file.ts";
+import type { DevAccount } from "../lib/dev-accounts.ts";
+
+export interface SummaryInput {
+  engine: string;
+  chain: { rpcUrls: string[]; chainId: number };
+  deployment: DeploymentFile;
+  accounts: readonly DevAccount[];
+}
+
+export function formatSummary({ engine, chain, deployment, accounts }: SummaryInput): string {
+  const lines = [
+    "",
+    "Cairn local network is up.",
+    "",
+    `  chain       ${engine}, chainId ${chain.chainId}`,
+    ...chain.rpcUrls.map(
+      (url, i) => `  RPC         ${url}${chain.rpcUrls.length > 1 ? ` (sealer ${i + 1})` : ""}`,
+    ),
+    "",
+    "  contracts",
+    ...Object.entries(deployment.contracts).map(
+      ([name, { address, blockNumber }]) =>
+        `    ${name.padEnd(18)} ${address}  (deployed at block ${blockNumber})`,
+    ),
+    "",
+    "  dev accounts (LOCAL ONLY: these private keys are public, see genesis/dev-accounts.json)",
+    ...accounts.map(({ role, address, privateKey }) => `    ${role.padEnd(10)} ${address}  ${privateKey}`),
+    "",
+    "Press Ctrl-C to stop everything.",
+  ];
+  return lines.join("\n");
+}
+
+export function printSummary(input: SummaryInput): void {
+  console.log(formatSummary(input));
+}
