@@ -2,17 +2,25 @@
  * `npm start`: brings the local Cairn network up and keeps it up until Ctrl-C.
  *
  * Today: the chain from genesis/ (Clique PoA by default, or anvil), the contracts
- * deployed through the deploy pipeline, and a summary of endpoints and dev accounts.
- * Later parts (provider and client nodes, the indexer, the dApp) join the same group of
- * services, and Ctrl-C stops them all in reverse order.
+ * deployed through the deploy pipeline, the local indexer running the subgraph's
+ * mappings, and a summary of endpoints and dev accounts. Later parts (provider and client
+ * nodes, the dApp) join the same group of services, and Ctrl-C stops them all in reverse
+ * order.
  */
+import { join } from "node:path";
+import { startIndexer } from "../../subgraph/runner/indexer.ts";
 import { ChainError } from "../chain/errors.ts";
 import { CHAIN_OPTIONS_HELP, parseChainArgs } from "../chain/options.ts";
 import { startChain } from "../chain/start.ts";
 import { deployCairn } from "../deploy/deploy.ts";
+import { assertPortsFree } from "../chain/ports.ts";
 import { devAccounts } from "../lib/dev-accounts.ts";
+import { STATE_DIR } from "../lib/paths.ts";
 import { ServiceGroup } from "./service-group.ts";
 import { printSummary } from "./summary.ts";
+
+/** The local indexer's GraphQL port, as graph-node's query port. */
+const INDEXER_PORT = 8000;
 
 const HELP = `Usage: npm start [-- options]
 
@@ -31,6 +39,7 @@ async function main(): Promise<number> {
   const services = new ServiceGroup((line) => console.log(line));
   services.stopOnSignals();
   try {
+    await assertPortsFree([{ port: INDEXER_PORT, what: "GraphQL of the local indexer" }]);
     console.log(`starting the ${options.engine} chain from genesis/ ...`);
     const chain = await services.add("chain", () =>
       startChain({ ...options, log: (line) => console.log(`  ${line}`) }),
@@ -45,7 +54,24 @@ async function main(): Promise<number> {
 
     console.log("deploying the contracts ...");
     const deployment = await deployCairn({ rpcUrl, log: (line) => console.log(`  ${line}`) });
-    printSummary({ chain, engine: options.engine, deployment, accounts: devAccounts });
+
+    console.log("starting the local indexer ...");
+    const indexer = await services.add("indexer", () =>
+      startIndexer({
+        rpcUrl,
+        deployment,
+        dataDir: join(STATE_DIR, "indexer"),
+        port: INDEXER_PORT,
+        log: (line) => console.log(`  indexer: ${line}`),
+      }),
+    );
+    printSummary({
+      chain,
+      engine: options.engine,
+      deployment,
+      accounts: devAccounts,
+      graphqlUrl: indexer.url,
+    });
   } catch (error) {
     await services.stopAll();
     throw error;

@@ -7,9 +7,11 @@ export interface SummaryInput {
   chain: { rpcUrls: string[]; chainId: number };
   deployment: DeploymentFile;
   accounts: readonly DevAccount[];
+  /** The local indexer's GraphQL endpoint. */
+  graphqlUrl: string;
 }
 
-export function formatSummary({ engine, chain, deployment, accounts }: SummaryInput): string {
+export function formatSummary({ engine, chain, deployment, accounts, graphqlUrl }: SummaryInput): string {
   const lines = [
     "",
     "Cairn local network is up.",
@@ -18,6 +20,7 @@ export function formatSummary({ engine, chain, deployment, accounts }: SummaryIn
     ...chain.rpcUrls.map(
       (url, i) => `  RPC         ${url}${chain.rpcUrls.length > 1 ? ` (sealer ${i + 1})` : ""}`,
     ),
+    `  GraphQL     ${graphqlUrl}  (local indexer, graph-node's query shape)`,
     "",
     "  contracts",
     ...Object.entries(deployment.contracts).map(
