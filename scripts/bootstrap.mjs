@@ -8,7 +8,10 @@
  * 2. Dependencies. When node_modules is missing or older than the lockfile and package
  *    manifests, `npm install` runs under Node 22 (under Node 20 npm silently skips
  *    Hardhat's native EDR package), then the committed patch step for the Clique engine.
- * 3. The command. `npm run <script> [-- args]` runs with Node 22 first on PATH, so every
+ * 3. Chromium, for the commands that run browser tests: Debian's package, installed with
+ *    apt-get when it is missing and we are root; otherwise the command to run is printed.
+ *    (Test tools cannot download their own browsers here.)
+ * 4. The command. `npm run <script> [-- args]` runs with Node 22 first on PATH, so every
  *    nested script and tool runs on it too.
  *
  * Usage: node scripts/bootstrap.mjs <npm-script> [args...]
@@ -37,6 +40,11 @@ const INSTALL_INPUTS = [
   "subgraph/package.json",
   "scripts/chain/patch-ethereumjs.mjs",
 ];
+
+/** Debian's Chromium, which the browser tests drive with playwright-core. */
+const CHROMIUM = "/usr/bin/chromium";
+/** The npm scripts that run browser tests. */
+const NEEDS_CHROMIUM = new Set(["test:all", "node:test:browser"]);
 
 function log(message) {
   console.error(`[bootstrap] ${message}`);
@@ -123,6 +131,24 @@ function ensureDependencies(node, env) {
   writeFileSync(INSTALL_STAMP, installFingerprint(node));
 }
 
+/** Installs Debian's Chromium when it is missing, or fails with the command to run. */
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  const canInstall = process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0;
+  const command = "apt-get update && apt-get install -y chromium";
+  if (!canInstall)
+    fail(`the browser tests need Chromium at ${CHROMIUM}; install it as root with: ${command}`);
+  log(`installing Debian's Chromium for the browser tests: ${command}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  if (
+    run("apt-get", ["update"], { env }) !== 0 ||
+    run("apt-get", ["install", "-y", "chromium"], { env }) !== 0
+  ) {
+    fail(`could not install Chromium; run as root: ${command}`);
+  }
+  if (!existsSync(CHROMIUM)) fail(`apt-get installed chromium but ${CHROMIUM} is missing`);
+}
+
 function main() {
   const [script, ...args] = process.argv.slice(2);
   if (!script) fail("usage: node scripts/bootstrap.mjs <npm-script> [args...]");
@@ -130,6 +156,7 @@ function main() {
   const node = ensureNode22();
   const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` };
   ensureDependencies(node, env);
+  if (NEEDS_CHROMIUM.has(script)) ensureChromium();
 
   const child = spawn(node, [npmCli(), "run", "--silent", script, ...(args.length ? ["--", ...args] : [])], {
     cwd: ROOT,

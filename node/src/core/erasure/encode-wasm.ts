@@ -1,0 +1,11 @@
+// GENERATED FILE, DO NOT EDIT.
+// Written by node/src/hash/build-wasm.ts from node/src/core/erasure/encode.as.
+// Regenerate with `node node/src/hash/build-wasm.ts`.
+
+/** The WASM module's bytes, base64. */
+export const ENCODE_WASM =
+  "AGFzbQEAAAABDgJgAAF/YAZ/f39/f38AAwMCAAEFAwEAAAcfAwloZWFwU3RhcnQAAAZlbmNvZGUAAQZtZW1vcnkCAArpAQIFAEGA" +
+  "CAvgAQIGfwF7A0AgAiAISgRAIAUgAyAIbGohCSAEIAEgCGxBBXRqIQpBACEGA0AgAyAGSwRA/QwAAAAAAAAAAAAAAAAAAAAAIQxB" +
+  "ACEHA0AgASAHSgRAIAwgCiAHQQV0aiIL/QAEACAAIAMgB2xqIAZq/QAEACIM/QwPDw8PDw8PDw8PDw8PDw8P/U79DiAL/QAEECAM" +
+  "QQT9jQH9DA8PDw8PDw8PDw8PDw8PDw/9Tv0O/VH9USEMIAdBAWohBwwBCwsgBiAJaiAM/QsEACAGQRBqIQYMAQsLIAhBAWohCAwB" +
+  "CwsL";

@@ -1,0 +1,177 @@
+import type { CID } from "multiformats/cid";
+import { describe, expect, it } from "vitest";
+import { decryptStream, generateEncryptionKey } from "../../src/core/encryption.ts";
+import { createErasureCodec, decodeSlots } from "../../src/core/erasure/index.ts";
+import { createCellHasher } from "../../src/core/hash/index.ts";
+import { decodeManifest } from "../../src/core/manifest.ts";
+import { BLOCK_SIZE, buildSlotTree } from "../../src/core/slot-tree.ts";
+import { type Block, exportFile, importFile } from "../../src/core/unixfs.ts";
+import { type UploadProgressEvent, uploadData } from "../../src/core/upload.ts";
+import { collect, pieces, pseudoRandom } from "./helpers.ts";
+
+/** A memory block store that counts how often each CID was sent. */
+function memoryStore() {
+  const blocks = new Map<string, Uint8Array>();
+  const sends = new Map<string, number>();
+  return {
+    blocks,
+    sends,
+    sink: (block: Block) => {
+      const key = block.cid.toString();
+      blocks.set(key, block.bytes.slice());
+      sends.set(key, (sends.get(key) ?? 0) + 1);
+    },
+    read: (cid: CID) => {
+      const bytes = blocks.get(cid.toString());
+      if (!bytes) throw new Error(`missing block ${cid}`);
+      return bytes;
+    },
+  };
+}
+
+describe("uploadData", () => {
+  for (const [name, size, k, m] of [
+    ["an empty file", 0, 3, 2],
+    ["one byte", 1, 3, 2],
+    ["exactly one stripe", 3 * BLOCK_SIZE, 3, 2],
+    ["several stripes, the last padded", 7 * BLOCK_SIZE + 12_345, 3, 2],
+    ["10+4 over a partial stripe", 3 * BLOCK_SIZE + 1, 10, 4],
+  ] as const) {
+    it(`stores ${name} as slots that rebuild it (k=${k}, m=${m})`, async () => {
+      const data = pseudoRandom(`upload-${name}`, size);
+      const store = memoryStore();
+      const events: UploadProgressEvent[] = [];
+      const result = await uploadData(pieces(data), {
+        onBlock: store.sink,
+        erasure: { k, m },
+        onProgress: (event) => events.push(event),
+      });
+
+      // The file root is the plain UnixFS root of the same bytes.
+      const plain = await importFile([data], () => {});
+      expect(result.root.equals(plain.cid)).toBe(true);
+      expect(result.size).toBe(size);
+
+      // The manifest was stored and validates; every block it names is in the store.
+      if (!result.manifestCid) throw new Error("no manifest");
+      const manifest = await decodeManifest(store.read(result.manifestCid), result.manifestCid);
+      expect(manifest.root.equals(result.root)).toBe(true);
+      expect(manifest.stripes).toBe(Math.max(1, Math.ceil(Math.ceil(size / BLOCK_SIZE) / k)));
+      const hasher = await createCellHasher();
+      const slots = manifest.slots.map((slot) => Buffer.concat(slot.blocks.map((cid) => store.read(cid))));
+      for (const [i, slot] of slots.entries()) {
+        expect(slot.length).toBe(manifest.stripes * BLOCK_SIZE);
+        expect(buildSlotTree(slot, manifest.cellSize, hasher).root, `slot ${i}`).toEqual(
+          manifest.slots[i]?.root,
+        );
+      }
+      // No block is sent twice.
+      expect([...store.sends.values()].every((count) => count === 1)).toBe(true);
+
+      // Any k slots rebuild the file: drop the first m.
+      const codec = await createErasureCodec();
+      const kept = slots.map((slot, i) => (i < m ? undefined : slot));
+      expect(
+        Buffer.from(decodeSlots(codec, kept, { k, m, blockSize: BLOCK_SIZE, size })).equals(
+          Buffer.from(data),
+        ),
+      ).toBe(true);
+      // And the UnixFS file reads back from the store.
+      expect(Buffer.from(await collect(exportFile(result.root, store.read))).equals(Buffer.from(data))).toBe(
+        true,
+      );
+
+      // Progress: bytes grow to the size, one event per stripe, then the manifest.
+      const bytes = events.flatMap((e) => (e.type === "upload:bytes" ? [e.detail.bytes] : []));
+      expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+      expect(bytes.at(-1) ?? 0).toBe(size);
+      expect(events.filter((e) => e.type === "upload:stripe")).toHaveLength(manifest.stripes);
+      expect(events.at(-1)).toMatchObject({ type: "upload:manifest" });
+    });
+  }
+
+  it("encrypts before chunking, and the stored file decrypts to the original", async () => {
+    const data = pseudoRandom("secret", 600_000);
+    const key = generateEncryptionKey();
+    const store = memoryStore();
+    const result = await uploadData(pieces(data), {
+      onBlock: store.sink,
+      erasure: { k: 2, m: 1 },
+      encryptionKey: key,
+    });
+    expect(result.encrypted).toBe(true);
+    expect(result.manifest?.encrypted).toBe(true);
+    expect(result.size).toBeGreaterThan(data.length);
+    const plaintext = await collect(decryptStream(exportFile(result.root, store.read), key));
+    expect(Buffer.from(plaintext).equals(Buffer.from(data))).toBe(true);
+    await expect(
+      collect(decryptStream(exportFile(result.root, store.read), generateEncryptionKey())),
+    ).rejects.toMatchObject({
+      name: "DecryptionError",
+    });
+  });
+
+  it("imports without a manifest when given no erasure parameters", async () => {
+    const store = memoryStore();
+    const result = await uploadData([pseudoRandom("plain", 300_000)], { onBlock: store.sink });
+    expect(result.manifest).toBeUndefined();
+    expect(store.blocks.size).toBe(3); // two leaves and a root
+  });
+
+  it("keeps the encoder's order and limits stripes in flight", async () => {
+    const local = await (await import("../../src/core/stripes.ts")).createLocalStripeEncoder();
+    let running = 0;
+    let most = 0;
+    const slow = {
+      async encode(data: Uint8Array, params: Parameters<typeof local.encode>[1]) {
+        running++;
+        most = Math.max(most, running);
+        // Later stripes finish first, to show results are still taken in order.
+        await new Promise((resolve) => setTimeout(resolve, 30 - ((data[0] ?? 0) % 20)));
+        running--;
+        return local.encode(data, params);
+      },
+    };
+    const data = pseudoRandom("order", 9 * BLOCK_SIZE);
+    const store = memoryStore();
+    const reference = await uploadData([data], { onBlock: memoryStore().sink, erasure: { k: 2, m: 1 } });
+    const result = await uploadData([data], {
+      onBlock: store.sink,
+      erasure: { k: 2, m: 1 },
+      stripeEncoder: slow,
+      maxStripesInFlight: 3,
+    });
+    expect(result.manifestCid?.equals(reference.manifestCid as CID)).toBe(true);
+    expect(most).toBeLessThanOrEqual(3);
+    expect(most).toBeGreaterThan(1);
+  });
+
+  it("fails with the encoder's or the sink's error, and names bad parameters", async () => {
+    const failing = { encode: async () => Promise.reject(new Error("encoder broke")) };
+    await expect(
+      uploadData([new Uint8Array(5 * BLOCK_SIZE)], {
+        onBlock: () => {},
+        erasure: { k: 2, m: 1 },
+        stripeEncoder: failing,
+      }),
+    ).rejects.toThrow("encoder broke");
+    await expect(
+      uploadData([new Uint8Array(10)], {
+        onBlock: () => {
+          throw new Error("disk full");
+        },
+      }),
+    ).rejects.toThrow("disk full");
+    await expect(uploadData([], { onBlock: () => {}, erasure: { k: 0, m: 1 } })).rejects.toMatchObject({
+      field: "k",
+    });
+    await expect(
+      uploadData([], { onBlock: () => {}, erasure: { k: 2, m: 1, cellSize: 300 } }),
+    ).rejects.toMatchObject({
+      name: "InvalidParameterError",
+    });
+    await expect(
+      uploadData([], { onBlock: () => {}, erasure: { k: 2, m: 1 }, maxStripesInFlight: 0 }),
+    ).rejects.toMatchObject({ field: "maxStripesInFlight" });
+  });
+});
