@@ -312,6 +312,7 @@ function edits({ clientDir, vmDir }) {
         "                else low = middle;\n" +
         "            }\n" +
         "        }\n" +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: source text of the patched file
         "        return `0x${high.toString(16)}`;\n",
     },
   ];

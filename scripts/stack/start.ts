@@ -3,11 +3,13 @@
  *
  * Today: the chain from genesis/ (Clique PoA by default, or anvil), the contracts
  * deployed through the deploy pipeline, the local indexer running the subgraph's
- * mappings, and a summary of endpoints and dev accounts. Later parts (provider and client
+ * mappings, a Cairn node (provider1's REST API over the durable store), and a summary of
+ * endpoints and dev accounts. Later parts (all six providers, the client and validator
  * nodes, the dApp) join the same group of services, and Ctrl-C stops them all in reverse
  * order.
  */
 import { join } from "node:path";
+import { loadConfig, startCairnNode } from "../../node/src/daemon/index.ts";
 import { startIndexer } from "../../subgraph/runner/indexer.ts";
 import { ChainError } from "../chain/errors.ts";
 import { CHAIN_OPTIONS_HELP, parseChainArgs } from "../chain/options.ts";
@@ -21,6 +23,8 @@ import { printSummary } from "./summary.ts";
 
 /** The local indexer's GraphQL port, as graph-node's query port. */
 const INDEXER_PORT = 8000;
+/** The first provider node's REST API port. */
+const NODE_API_PORT = 8080;
 
 const HELP = `Usage: npm start [-- options]
 
@@ -39,7 +43,10 @@ async function main(): Promise<number> {
   const services = new ServiceGroup((line) => console.log(line));
   services.stopOnSignals();
   try {
-    await assertPortsFree([{ port: INDEXER_PORT, what: "GraphQL of the local indexer" }]);
+    await assertPortsFree([
+      { port: INDEXER_PORT, what: "GraphQL of the local indexer" },
+      { port: NODE_API_PORT, what: "REST API of provider1's node" },
+    ]);
     console.log(`starting the ${options.engine} chain from genesis/ ...`);
     const chain = await services.add("chain", () =>
       startChain({ ...options, log: (line) => console.log(`  ${line}`) }),
@@ -65,12 +72,25 @@ async function main(): Promise<number> {
         log: (line) => console.log(`  indexer: ${line}`),
       }),
     );
+    console.log("starting provider1's node ...");
+    const { config: nodeConfig } = loadConfig({
+      env: {},
+      flags: {
+        "data-dir": join(STATE_DIR, "nodes", "provider1"),
+        "wallet-dev-account": "provider1",
+        "chain-rpc-url": rpcUrl,
+        "api-port": String(NODE_API_PORT),
+      },
+    });
+    const node = await services.add("provider1's node", () => startCairnNode(nodeConfig));
+
     printSummary({
       chain,
       engine: options.engine,
       deployment,
       accounts: devAccounts,
       graphqlUrl: indexer.url,
+      nodes: [{ name: "provider1", apiUrl: node.apiUrl, apiTokenPath: node.apiTokenPath }],
     });
   } catch (error) {
     await services.stopAll();

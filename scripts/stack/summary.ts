@@ -9,9 +9,18 @@ export interface SummaryInput {
   accounts: readonly DevAccount[];
   /** The local indexer's GraphQL endpoint. */
   graphqlUrl: string;
+  /** The Cairn nodes running, with their REST APIs and API token files. */
+  nodes: { name: string; apiUrl: string; apiTokenPath: string | undefined }[];
 }
 
-export function formatSummary({ engine, chain, deployment, accounts, graphqlUrl }: SummaryInput): string {
+export function formatSummary({
+  engine,
+  chain,
+  deployment,
+  accounts,
+  graphqlUrl,
+  nodes,
+}: SummaryInput): string {
   const lines = [
     "",
     "Cairn local network is up.",
@@ -21,6 +30,10 @@ export function formatSummary({ engine, chain, deployment, accounts, graphqlUrl 
       (url, i) => `  RPC         ${url}${chain.rpcUrls.length > 1 ? ` (sealer ${i + 1})` : ""}`,
     ),
     `  GraphQL     ${graphqlUrl}  (local indexer, graph-node's query shape)`,
+    ...nodes.map(
+      ({ name, apiUrl, apiTokenPath }) =>
+        `  node        ${name}: REST API ${apiUrl}${apiTokenPath ? `  (token in ${apiTokenPath})` : ""}`,
+    ),
     "",
     "  contracts",
     ...Object.entries(deployment.contracts).map(

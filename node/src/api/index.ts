@@ -1,0 +1,55 @@
+/**
+ * The node's REST API (Fastify): uploads and downloads of data, dataset manifests, the
+ * IPFS trustless gateway (`/ipfs/{cid}`), health, info, Prometheus metrics, and an
+ * OpenAPI 3 document built from the route schemas at `/api/v1/openapi.json`.
+ *
+ * Every error is JSON `{ error: { code, message, field } }` (errors.ts). Mutating routes
+ * need `Authorization: Bearer <api.token>`. See docs/api.md for the reference.
+ */
+import type { Address } from "viem";
+import type { Logger } from "../logging/index.ts";
+import type { Registry } from "../metrics/index.ts";
+import type { CairnBlockstore } from "../store/blocks/index.ts";
+import type { MetadataStore } from "../store/metadata/index.ts";
+import { ApiServer } from "./server.ts";
+
+export * from "./constants.ts";
+export * from "./errors.ts";
+export { generateApiToken } from "./auth.ts";
+export { ApiServer };
+
+export interface ApiInit {
+  /** Address to listen on. @default "127.0.0.1" */
+  host?: string;
+  /** TCP port; 0 picks a free one (read `url` after start). @default 8080 */
+  port?: number;
+  /** Bearer token that mutating routes require (at least 16 characters). */
+  token: string;
+  /** Origins allowed by CORS; `*` allows any. @default [] (none) */
+  corsOrigins?: readonly string[];
+  /** Largest JSON body, in bytes. @default 1 MiB */
+  bodyLimit?: number;
+  /** Largest upload, in bytes (streamed, never held in memory). @default 10 GiB */
+  uploadLimit?: number;
+  /** Serve `/metrics`. @default true */
+  metricsEnabled?: boolean;
+  /** Worker threads that erasure-code uploads. @default DEFAULT_STRIPE_WORKERS (2) */
+  stripeWorkers?: number;
+  /** Reported by `/api/v1/info`. */
+  chainId?: number;
+}
+
+export interface ApiComponents {
+  blockstore: CairnBlockstore;
+  metadata: MetadataStore;
+  /** Served at `/metrics`; the API adds `cairn_api_*` series to it. */
+  metrics?: Registry;
+  /** The node wallet's address, for `/api/v1/info`. */
+  walletAddress?: Address;
+  /** @default logger("api") */
+  logger?: Logger;
+}
+
+export function createApiServer(components: ApiComponents, init: ApiInit): ApiServer {
+  return new ApiServer(components, init);
+}

@@ -1,0 +1,104 @@
+/** Liveness, node info, Prometheus metrics and the OpenAPI document. */
+import type { FastifyInstance } from "fastify";
+import { API_PREFIX, API_VERSION, OPENAPI_PATH } from "../constants.ts";
+import { NotFoundApiError } from "../errors.ts";
+import type { RouteContext } from "../server.ts";
+import { NODE_VERSION } from "../version.ts";
+
+const errors = { 404: { $ref: "Error#" } };
+
+export async function systemRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
+  app.get(
+    `${API_PREFIX}/health`,
+    {
+      schema: {
+        tags: ["node"],
+        summary: "Liveness",
+        description: "Answers 200 while the node runs.",
+        response: {
+          200: {
+            type: "object",
+            required: ["status"],
+            properties: { status: { type: "string", enum: ["ok"] } },
+          },
+        },
+      },
+    },
+    async () => ({ status: "ok" as const }),
+  );
+
+  app.get(
+    `${API_PREFIX}/info`,
+    {
+      schema: {
+        tags: ["node"],
+        summary: "Node identity, addresses and versions",
+        description:
+          "The peer id is not reported yet: the node has no libp2p host yet, and a placeholder would mislead.",
+        response: {
+          200: {
+            type: "object",
+            required: ["versions", "addresses", "datasets"],
+            properties: {
+              walletAddress: {
+                type: "string",
+                pattern: "^0x[0-9a-fA-F]{40}$",
+                description: "The node wallet.",
+              },
+              chainId: { type: "integer", description: "The chain the node is configured for." },
+              addresses: {
+                type: "object",
+                required: ["api"],
+                properties: { api: { type: "string", description: "The REST API's URL." } },
+              },
+              versions: {
+                type: "object",
+                required: ["node", "api", "runtime"],
+                properties: {
+                  node: { type: "string", description: "@cairn/node's version." },
+                  api: { type: "string", description: "The REST API's version." },
+                  runtime: { type: "string", description: "Node.js's version." },
+                },
+              },
+              datasets: { type: "integer", description: "Datasets stored locally." },
+            },
+          },
+        },
+      },
+    },
+    async () => ({
+      walletAddress: ctx.components.walletAddress,
+      chainId: ctx.init.chainId,
+      addresses: { api: ctx.url() },
+      versions: { node: NODE_VERSION, api: API_VERSION, runtime: process.versions.node },
+      datasets: ctx.components.metadata.datasets.count(),
+    }),
+  );
+
+  app.get(
+    "/metrics",
+    {
+      schema: {
+        tags: ["node"],
+        summary: "Prometheus metrics",
+        description: "The Prometheus text format. 404 when metrics.enabled is false.",
+        produces: ["text/plain"],
+        response: { 200: { type: "string" }, ...errors },
+      },
+    },
+    async (_request, reply) => {
+      const registry = ctx.components.metrics;
+      if (!ctx.init.metricsEnabled || registry === undefined) {
+        throw new NotFoundApiError("metrics are disabled (metrics.enabled)");
+      }
+      reply.type(registry.contentType);
+      return registry.metrics();
+    },
+  );
+
+  app.get(
+    OPENAPI_PATH,
+    { schema: { tags: ["node"], summary: "This API's OpenAPI 3 document", hide: true } },
+    async () => app.swagger(),
+  );
+}

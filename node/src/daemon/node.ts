@@ -1,0 +1,154 @@
+import { type ApiServer, createApiServer } from "../api/index.ts";
+import { configureLogging, type Logger, logger as defaultLogger } from "../logging/index.ts";
+import { createMetricsRegistry, type Registry } from "../metrics/index.ts";
+import { dataDirLayout } from "../store/index.ts";
+import { createBlockstore, type FsBlockstore } from "../store/blocks/index.ts";
+import { createMetadataStore, type MetadataStore } from "../store/metadata/index.ts";
+import type { Startable } from "../utils/startable.ts";
+import { createNodeWallet, type NodeWallet } from "../wallet/index.ts";
+import { NodeStateError } from "./errors.ts";
+import type { CairnNodeComponents, CairnNodeInit } from "./index.ts";
+import { ensureApiToken } from "./token.ts";
+
+/**
+ * One node. `start()` brings services up in dependency order (stores, wallet, API), and
+ * `stop()` takes them down in reverse, so the API stops taking requests before the stores
+ * close under it.
+ */
+export class CairnNode implements Startable {
+  readonly metrics: Registry;
+  private readonly init: CairnNodeInit;
+  private readonly components: CairnNodeComponents;
+  private readonly log: Logger;
+  private readonly sub: (name: string) => Logger;
+  private started: Startable[] = [];
+  private state: "new" | "starting" | "running" | "stopped" = "new";
+  private api: ApiServer | undefined;
+  private blockstoreInstance: FsBlockstore | undefined;
+  private metadataInstance: MetadataStore | undefined;
+  private walletInstance: NodeWallet | undefined;
+  /** The file the API token was read from or written to. */
+  apiTokenPath: string | undefined;
+
+  constructor(components: CairnNodeComponents, init: CairnNodeInit) {
+    this.components = components;
+    this.init = init;
+    if (init.configureLogging ?? true) {
+      configureLogging({ level: init.config.log.level, format: init.config.log.format });
+    }
+    this.log = components.logger ?? defaultLogger("node");
+    // Each service logs under its own component (`cairn:store:blocks`, `cairn:api`, ...),
+    // or under the given logger in tests.
+    const given = components.logger;
+    this.sub = (name) => (given === undefined ? defaultLogger(name) : given.child(name));
+    this.metrics = createMetricsRegistry();
+  }
+
+  get apiUrl(): string {
+    if (this.api === undefined) throw new NodeStateError("the node is not running");
+    return this.api.url;
+  }
+
+  get wallet(): NodeWallet | undefined {
+    return this.walletInstance;
+  }
+
+  get blockstore(): FsBlockstore {
+    if (this.blockstoreInstance === undefined) throw new NodeStateError("the node is not running");
+    return this.blockstoreInstance;
+  }
+
+  get metadata(): MetadataStore {
+    if (this.metadataInstance === undefined) throw new NodeStateError("the node is not running");
+    return this.metadataInstance;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new NodeStateError(`cannot start a node that is ${this.state}`);
+    this.state = "starting";
+    const { config } = this.init;
+    const layout = dataDirLayout(config.dataDir);
+    try {
+      const blockstore = createBlockstore(
+        { logger: this.sub("store:blocks"), metrics: this.metrics },
+        { root: layout.blocks, verifyOnRead: config.store.verifyOnRead },
+      );
+      await this.up(blockstore);
+      this.blockstoreInstance = blockstore;
+
+      const metadata = createMetadataStore({ logger: this.sub("store:metadata") }, { path: layout.metadata });
+      await this.up(metadata);
+      this.metadataInstance = metadata;
+
+      this.walletInstance =
+        this.components.wallet ??
+        (await createNodeWallet(
+          { logger: this.sub("wallet"), prompt: this.components.prompt },
+          {
+            keystorePath: config.wallet.keystore,
+            chainId: config.chain.id,
+            devAccount: config.wallet.devAccount,
+            passphraseFile: config.wallet.passphraseFile,
+            scryptN: this.init.scryptN,
+          },
+        ));
+
+      const token = await ensureApiToken(config.api.token, config.dataDir, this.sub("api"));
+      this.apiTokenPath = token.path;
+
+      this.api = createApiServer(
+        {
+          blockstore,
+          metadata,
+          metrics: config.metrics.enabled ? this.metrics : undefined,
+          walletAddress: this.walletInstance.address,
+          logger: this.sub("api"),
+        },
+        {
+          host: config.api.host,
+          port: config.api.port,
+          token: token.token,
+          corsOrigins: config.api.corsOrigins,
+          bodyLimit: config.api.bodyLimit,
+          uploadLimit: config.api.uploadLimit,
+          metricsEnabled: config.metrics.enabled,
+          chainId: config.chain.id,
+          stripeWorkers: this.init.stripeWorkers,
+        },
+      );
+      await this.up(this.api);
+    } catch (err) {
+      await this.down();
+      this.state = "stopped";
+      throw err;
+    }
+    this.state = "running";
+    this.log.info("node started", { api: this.api.url, wallet: this.walletInstance.address });
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === "stopped" || this.state === "new") {
+      this.state = "stopped";
+      return;
+    }
+    this.state = "stopped";
+    await this.down();
+    this.log.info("node stopped");
+  }
+
+  private async up(service: Startable): Promise<void> {
+    await service.start();
+    this.started.push(service);
+  }
+
+  private async down(): Promise<void> {
+    for (let service = this.started.pop(); service !== undefined; service = this.started.pop()) {
+      try {
+        await service.stop();
+      } catch (err) {
+        this.log.error("a service did not stop cleanly", { err });
+      }
+    }
+    this.api = undefined;
+  }
+}
