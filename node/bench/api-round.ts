@@ -1,0 +1,124 @@
+/**
+ * One round of the whole upload pipeline through the REST API, for `npm run bench:data`:
+ * a `cairn start` child process with a fresh data folder receives `bytes` of streamed data
+ * as `POST /api/v1/data?k=10&m=4` (chunk, CIDs, erasure 10+4, slot trees, durable store),
+ * then serves it back with `GET /api/v1/data/{cid}`, which is hashed and compared. The
+ * child's peak RSS over both (VmHWM, Linux) is the `maxRssMiB` figure.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const BIN = fileURLToPath(new URL("../bin/cairn.ts", import.meta.url));
+const TOKEN = "bench-token-for-a-throwaway-node";
+const MiB = 1024 * 1024;
+
+export interface ApiRound {
+  uploadMiBps: number;
+  downloadMiBps: number;
+  /** The node process's peak resident set over the upload and the download. */
+  maxRssMiB: number;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no free port");
+  return address.port;
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`cairn start exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/api/v1/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error("the node did not answer /api/v1/health within 30 s");
+}
+
+/** Peak resident set of `pid` in MiB, from /proc (Linux). */
+function peakRssMiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (match?.[1] === undefined) throw new Error(`no VmHWM for pid ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
+/**
+ * Runs one upload and download of `bytes` bytes produced by `input` (which must yield
+ * the same bytes each time it is called) and checks the download against the upload.
+ */
+export async function measureApiRound(
+  bytes: number,
+  input: () => AsyncIterable<Uint8Array>,
+): Promise<ApiRound> {
+  const dataDir = mkdtempSync(join(tmpdir(), "cairn-bench-node-"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    process.execPath,
+    [BIN, "start", "--data-dir", dataDir, "--api-port", String(port), "--wallet-dev-account", "provider1"],
+    {
+      env: { ...process.env, CAIRN_API_TOKEN: TOKEN, CAIRN_LOG_LEVEL: "warn" },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  try {
+    await waitForHealth(url, child);
+    const sent = createHash("sha256");
+    const body = ReadableStream.from(
+      (async function* () {
+        for await (const chunk of input()) {
+          sent.update(chunk);
+          yield chunk;
+        }
+      })(),
+    );
+    const uploadStart = performance.now();
+    const upload = await fetch(`${url}/api/v1/data?k=10&m=4`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/octet-stream" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    const answer = (await upload.json()) as { cid?: string; error?: { message: string } };
+    const uploadSeconds = (performance.now() - uploadStart) / 1000;
+    if (!upload.ok || answer.cid === undefined) {
+      throw new Error(`upload failed: ${upload.status} ${answer.error?.message ?? ""}`);
+    }
+
+    const downloadStart = performance.now();
+    const download = await fetch(`${url}/api/v1/data/${answer.cid}`);
+    if (!download.ok || download.body === null) throw new Error(`download failed: ${download.status}`);
+    const received = createHash("sha256");
+    let receivedBytes = 0;
+    for await (const chunk of download.body) {
+      received.update(chunk);
+      receivedBytes += chunk.length;
+    }
+    const downloadSeconds = (performance.now() - downloadStart) / 1000;
+    if (receivedBytes !== bytes || received.digest("hex") !== sent.digest("hex")) {
+      throw new Error(`the download differs from the upload (${receivedBytes} of ${bytes} bytes)`);
+    }
+    return {
+      uploadMiBps: bytes / MiB / uploadSeconds,
+      downloadMiBps: bytes / MiB / downloadSeconds,
+      maxRssMiB: peakRssMiB(child.pid ?? 0),
+    };
+  } finally {
+    const exited = new Promise((resolve) => child.once("close", resolve));
+    child.kill("SIGTERM");
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
