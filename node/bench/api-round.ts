@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +22,14 @@ export interface ApiRound {
   downloadMiBps: number;
   /** The node process's peak resident set over the upload and the download. */
   maxRssMiB: number;
+  /** Its peak resident set when the upload was answered (before the download). */
+  uploadRssMiB: number;
+  /** CPU seconds (user + system, all threads) the node spent on the upload. */
+  uploadCpuSeconds: number;
+  /** The same for its main thread alone (the event loop). */
+  uploadMainCpuSeconds: number;
+  /** CPU seconds during the upload by thread name, for threads alive at its end. */
+  uploadCpuByThread: Record<string, number>;
 }
 
 async function freePort(): Promise<number> {
@@ -54,6 +62,31 @@ function peakRssMiB(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
+/** CPU seconds (user + system, all threads) that `pid` has used, from /proc (Linux). */
+function cpuSeconds(pid: number, thread?: number): number {
+  const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = readFileSync(path, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds per thread name (libuv's pool, V8's GC helpers, workers...) of `pid`. */
+function cpuByThreadName(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const line = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = line.slice(line.indexOf("(") + 1, line.lastIndexOf(")"));
+      const key = tid === String(pid) ? "main" : name;
+      byName.set(key, (byName.get(key) ?? 0) + cpuSeconds(pid, Number(tid)));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byName;
+}
+
 /**
  * Runs one upload and download of `bytes` bytes produced by `input` (which must yield
  * the same bytes each time it is called) and checks the download against the upload.
@@ -84,6 +117,9 @@ export async function measureApiRound(
         }
       })(),
     );
+    const cpuBefore = cpuSeconds(child.pid ?? 0);
+    const mainCpuBefore = cpuSeconds(child.pid ?? 0, child.pid);
+    const threadsBefore = cpuByThreadName(child.pid ?? 0);
     const uploadStart = performance.now();
     const upload = await fetch(`${url}/api/v1/data?k=10&m=4`, {
       method: "POST",
@@ -93,6 +129,12 @@ export async function measureApiRound(
     } as RequestInit);
     const answer = (await upload.json()) as { cid?: string; error?: { message: string } };
     const uploadSeconds = (performance.now() - uploadStart) / 1000;
+    const uploadCpuSeconds = cpuSeconds(child.pid ?? 0) - cpuBefore;
+    const uploadMainCpuSeconds = cpuSeconds(child.pid ?? 0, child.pid) - mainCpuBefore;
+    const uploadRssMiB = peakRssMiB(child.pid ?? 0);
+    const uploadCpuByThread: Record<string, number> = {};
+    for (const [name, used] of cpuByThreadName(child.pid ?? 0))
+      uploadCpuByThread[name] = Math.round((used - (threadsBefore.get(name) ?? 0)) * 100) / 100;
     if (!upload.ok || answer.cid === undefined) {
       throw new Error(`upload failed: ${upload.status} ${answer.error?.message ?? ""}`);
     }
@@ -114,6 +156,10 @@ export async function measureApiRound(
       uploadMiBps: bytes / MiB / uploadSeconds,
       downloadMiBps: bytes / MiB / downloadSeconds,
       maxRssMiB: peakRssMiB(child.pid ?? 0),
+      uploadRssMiB,
+      uploadCpuSeconds,
+      uploadMainCpuSeconds,
+      uploadCpuByThread,
     };
   } finally {
     const exited = new Promise((resolve) => child.once("close", resolve));

@@ -172,7 +172,10 @@ for (let round = 0; round < rounds; round++) {
       `erasure ${erasure.toFixed(0)} MiB/s (${(erasure / erasureSha).toFixed(3)}x), ` +
       `pipeline ${pipeline.toFixed(0)} MiB/s (${(pipeline / pipelineSha).toFixed(3)}x), ` +
       `upload via API ${api.uploadMiBps.toFixed(0)} MiB/s (${(api.uploadMiBps / uploadSha).toFixed(3)}x), ` +
-      `download ${api.downloadMiBps.toFixed(0)} MiB/s, node peak RSS ${api.maxRssMiB.toFixed(0)} MiB`,
+      `download ${api.downloadMiBps.toFixed(0)} MiB/s, node peak RSS ${api.maxRssMiB.toFixed(0)} MiB ` +
+      `(${api.uploadRssMiB.toFixed(0)} MiB by the end of the upload), ` +
+      `node CPU during the upload ${api.uploadCpuSeconds.toFixed(1)} s (main thread ${api.uploadMainCpuSeconds.toFixed(1)} s) over ${(pipelineBytes / MiB / api.uploadMiBps).toFixed(1)} s ` +
+      JSON.stringify(api.uploadCpuByThread),
   );
 }
 

@@ -52,5 +52,20 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
 /** Idle sockets are closed after this long. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
-/** Blocks a download reads ahead of what it has sent (256 KiB each). */
+/** Blocks of one DAG node a download reads at once (256 KiB each). */
 export const DOWNLOAD_BLOCK_READ_CONCURRENCY = 8;
+/**
+ * Leaves a download holds read ahead of what it has yielded to the response (256 KiB
+ * each): enough to keep reads overlapping the sending, and the memory bound per download.
+ */
+export const DOWNLOAD_BLOCK_READ_AHEAD = 16;
+
+/**
+ * Stripe worker threads per upload (erasure coding and slot trees). One, not one per
+ * core: measured on 2 cores (`npm run bench:data`, 256 MiB), an upload's CPU splits into
+ * about 2 s in the stripe worker, and 3 s in the main thread, libuv's file writes and GC,
+ * so one worker is not the bottleneck, and a second one gained nothing clear over the
+ * noise (47 to 78 MiB/s either way) while it cost about 45 MiB of RSS (282 against 237
+ * MiB peak), against the 300 MiB budget for moving 1 GiB (data.md).
+ */
+export const DEFAULT_UPLOAD_STRIPE_WORKERS = 1;

@@ -33,7 +33,7 @@ export interface ApiInit {
   uploadLimit?: number;
   /** Serve `/metrics`. @default true */
   metricsEnabled?: boolean;
-  /** Worker threads that erasure-code uploads. @default DEFAULT_STRIPE_WORKERS (2) */
+  /** Worker threads that erasure-code uploads. @default DEFAULT_UPLOAD_STRIPE_WORKERS (1) */
   stripeWorkers?: number;
   /** Reported by `/api/v1/info`. */
   chainId?: number;

@@ -7,7 +7,6 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import type { Logger } from "../logging/index.ts";
-import { DEFAULT_STRIPE_WORKERS } from "../pipeline/index.ts";
 import { logger as defaultLogger } from "../logging/index.ts";
 import { type Counter, counter, type Histogram, histogram } from "../metrics/index.ts";
 import type { Startable } from "../utils/startable.ts";
@@ -19,6 +18,7 @@ import {
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_UPLOAD_STRIPE_WORKERS,
   ENCRYPTION_KEY_HEADER,
 } from "./constants.ts";
 import {
@@ -141,7 +141,7 @@ export class ApiServer implements Startable {
         bodyLimit: init.bodyLimit ?? DEFAULT_BODY_LIMIT,
         uploadLimit: init.uploadLimit ?? DEFAULT_UPLOAD_LIMIT,
         metricsEnabled: init.metricsEnabled ?? true,
-        stripeWorkers: init.stripeWorkers ?? DEFAULT_STRIPE_WORKERS,
+        stripeWorkers: init.stripeWorkers ?? DEFAULT_UPLOAD_STRIPE_WORKERS,
         chainId: init.chainId,
       },
       log: this.log,

@@ -12,7 +12,7 @@ import {
   type UploadResult,
 } from "../core/index.ts";
 import { uploadDataNode } from "../pipeline/index.ts";
-import type { CairnBlockstore } from "../store/blocks/index.ts";
+import { type CairnBlockstore, createBlockWriter } from "../store/blocks/index.ts";
 import { InvalidParameterApiError, PayloadTooLargeError } from "./errors.ts";
 
 export interface StoreUploadOptions {
@@ -82,23 +82,29 @@ export async function storeUpload(
   blockstore: CairnBlockstore,
   options: StoreUploadOptions,
 ): Promise<StoredUpload> {
-  const blocks = new Set<string>();
   let received = 0;
   const body = limited(source, options.limit, options.preEncrypted, (n) => {
     received += n;
     options.onBytes?.(n);
   });
-  const onBlock = async (block: Block) => {
-    await blockstore.put(block.cid as CID, block.bytes, { signal: options.signal });
-    blocks.add(block.cid.toString());
-  };
-  const result = await uploadDataNode(body, {
-    onBlock,
-    onProgress: options.onProgress,
-    erasure: options.erasure,
-    encryptionKey: options.encryptionKey,
-    workers: options.workers,
-    signal: options.signal,
-  });
-  return { result, blocks, received };
+  // Several durable puts run at once while the pipeline goes on (writer.ts); `onBlock`
+  // only waits when they are all busy. The upload resolves after drain(), so every block,
+  // the manifest included, is durable before the caller records the dataset and answers.
+  const writer = createBlockWriter(blockstore, { signal: options.signal });
+  const onBlock = (block: Block) => writer.write({ cid: block.cid as CID, bytes: block.bytes });
+  try {
+    const result = await uploadDataNode(body, {
+      onBlock,
+      onProgress: options.onProgress,
+      erasure: options.erasure,
+      encryptionKey: options.encryptionKey,
+      workers: options.workers,
+      signal: options.signal,
+    });
+    await writer.drain();
+    return { result, blocks: writer.stored, received };
+  } finally {
+    // After a failure, let the puts already started finish before the caller moves on.
+    await writer.settle();
+  }
 }

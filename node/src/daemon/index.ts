@@ -36,7 +36,7 @@ export interface CairnNodeInit {
   configureLogging?: boolean;
   /** scrypt N for a keystore created on first start. @default the wallet's default (2^17) */
   scryptN?: number;
-  /** Worker threads for erasure coding uploads. @default 2 */
+  /** Worker threads for erasure coding uploads. @default DEFAULT_UPLOAD_STRIPE_WORKERS (1) */
   stripeWorkers?: number;
 }
 

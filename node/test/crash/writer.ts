@@ -8,8 +8,9 @@
  *   dataset <cid> <block count>
  *
  * Each dataset is a few random blocks (1 B to 256 KiB, written several at a time through
- * putMany) plus a JSON manifest block listing them; the manifest's CID names the dataset,
- * whose row is committed to SQLite after all its blocks. The parent SIGKILLs this process
+ * putMany or, as the upload path does, through the concurrent block writer) plus a JSON
+ * manifest block listing them; the manifest's CID names the dataset, whose row is
+ * committed to SQLite after all its blocks. The parent SIGKILLs this process
  * at random moments.
  *
  * With a second argument `naive`, blocks are instead written straight to their final
@@ -25,7 +26,7 @@ import * as raw from "multiformats/codecs/raw";
 import { create as createDigest } from "multiformats/hashes/digest";
 import { configureLogging } from "../../src/logging/index.ts";
 import { dataDirLayout } from "../../src/store/index.ts";
-import { createBlockstore } from "../../src/store/blocks/index.ts";
+import { createBlockstore, createBlockWriter } from "../../src/store/blocks/index.ts";
 import { createMetadataStore } from "../../src/store/metadata/index.ts";
 
 const SIZES = [1, 100, 4096, 65_536, 200_000, 262_144];
@@ -71,8 +72,25 @@ for (;;) {
       await handle.close();
       ack(`block ${cid}`);
     }
-  } else {
+  } else if (randomInt(2) === 0) {
     for await (const cid of blocks.putMany(members)) ack(`block ${cid}`);
+  } else {
+    // The upload path's way (src/api/upload.ts): several puts in flight, a block counted
+    // as stored once its own put resolved, everything durable after drain().
+    const writer = createBlockWriter(blocks, { concurrency: 4 });
+    const acked = new Set<string>();
+    const ackStored = () => {
+      for (const cid of writer.stored) {
+        if (!acked.has(cid)) ack(`block ${cid}`);
+        acked.add(cid);
+      }
+    };
+    for (const member of members) {
+      await writer.write(member);
+      ackStored();
+    }
+    await writer.drain();
+    ackStored();
   }
 
   const manifest = block(

@@ -19,6 +19,7 @@ import { InvalidParameterApiError, NotFoundApiError, PayloadTooLargeError } from
 import { readFile, statFile } from "../dag.ts";
 import { parseRange } from "../range.ts";
 import type { RouteContext } from "../server.ts";
+import { releasableReader } from "../release.ts";
 import { storeUpload } from "../upload.ts";
 
 const errorRef = { $ref: "Error#" };
@@ -341,8 +342,16 @@ export async function dataRoutes(app: FastifyInstance, ctx: RouteContext): Promi
       const abort = new AbortController();
       reply.raw.once("close", () => abort.abort());
       const served = ctx.metrics?.servedBytes;
+      // Each block read from disk is freed as soon as the exporter has copied it (release.ts).
+      const blocks = releasableReader(read);
       const body = (async function* () {
-        for await (const chunk of readFile(stat.root, read, { offset, length, signal: abort.signal })) {
+        const chunks = readFile(stat.root, blocks.read, {
+          offset,
+          length,
+          signal: abort.signal,
+          release: blocks.release,
+        });
+        for await (const chunk of chunks) {
           served?.inc(chunk.byteLength);
           yield chunk;
         }

@@ -18,6 +18,7 @@ import { FsBlockstore } from "./fs-blockstore.ts";
 export * from "./constants.ts";
 export * from "./errors.ts";
 export { FsBlockstore };
+export * from "./writer.ts";
 
 export interface BlockstoreInit {
   /** The folder that holds the blocks, normally `<dataDir>/blocks`. */
