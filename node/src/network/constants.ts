@@ -1,0 +1,32 @@
+/** Protocol id of Cairn's private Kademlia DHT; it never meets the public IPFS DHT. */
+export const KAD_PROTOCOL = "/cairn/kad/1.0.0";
+
+/** The network's folder inside the data folder. */
+export const P2P_DIR = "p2p";
+
+/** The libp2p private key (protobuf, as libp2p encodes it), mode 0600, inside `P2P_DIR`. */
+export const PEER_KEY_FILE = "peer.key";
+
+/** The peer store and DHT provider records, inside `P2P_DIR`. */
+export const DATASTORE_DIR = "datastore";
+
+/** TCP and WebSockets on all interfaces, on fixed ports so peers can bootstrap to us. */
+export const DEFAULT_LISTEN_ADDRESSES: readonly string[] = [
+  "/ip4/0.0.0.0/tcp/4001",
+  "/ip4/0.0.0.0/tcp/4002/ws",
+];
+
+/** Open connections at most; libp2p prunes the least useful beyond this. */
+export const DEFAULT_MAX_CONNECTIONS = 200;
+
+/** Inbound connections still upgrading (Noise, Yamux) at once; more are refused. */
+export const DEFAULT_MAX_INCOMING_PENDING_CONNECTIONS = 16;
+
+/** Inbound connections accepted per second from one host before it is refused. */
+export const DEFAULT_INBOUND_CONNECTION_THRESHOLD = 10;
+
+/** Ms for one dial, all addresses included. */
+export const DEFAULT_DIAL_TIMEOUT = 10_000;
+
+/** File mode of the peer key: readable by the node's user only. */
+export const PEER_KEY_MODE = 0o600;

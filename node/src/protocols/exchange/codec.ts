@@ -1,0 +1,151 @@
+/**
+ * Bounded framing of exchange messages: an unsigned-varint length, then one protobuf
+ * `Message`. The reader refuses a frame as soon as its length prefix exceeds the maximum
+ * (before buffering it), times out when the next message takes too long, and aborts the
+ * stream on any bad frame, so a hostile peer costs at most one frame of memory.
+ */
+import type { AbortOptions, MessageStream } from "@libp2p/interface";
+import { Uint8ArrayList } from "uint8arraylist";
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MESSAGE_TIMEOUT, MAX_LENGTH_PREFIX_BYTES } from "./constants.ts";
+import {
+  InvalidMessageError,
+  MessageTimeoutError,
+  MessageTooLargeError,
+  TruncatedMessageError,
+} from "./errors.ts";
+import { Message } from "./pb/message.js";
+
+export { Message };
+
+export interface FramingOptions {
+  /** Largest encoded message, excluding its length prefix. @default DEFAULT_MAX_MESSAGE_SIZE (4 MiB) */
+  maxMessageSize?: number;
+  /** Ms allowed for each message; restarts after every message. @default DEFAULT_MESSAGE_TIMEOUT (30 s) */
+  messageTimeout?: number;
+}
+
+function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return Uint8Array.from(out);
+}
+
+/**
+ * Reads a length prefix from the front of `buf`. Returns undefined while it is incomplete.
+ * Throws once it is malformed or announces more than `max` bytes.
+ */
+function readLength(buf: Uint8ArrayList, max: number): { length: number; prefix: number } | undefined {
+  let length = 0;
+  let scale = 1;
+  for (let i = 0; i < buf.byteLength; i++) {
+    if (i >= MAX_LENGTH_PREFIX_BYTES) {
+      throw new MessageTooLargeError(`length prefix longer than ${MAX_LENGTH_PREFIX_BYTES} bytes`);
+    }
+    const byte = buf.get(i);
+    length += (byte & 0x7f) * scale;
+    if (length > max) throw new MessageTooLargeError(`message of ${length}+ bytes exceeds ${max}`);
+    if ((byte & 0x80) === 0) {
+      if (i > 0 && byte === 0) throw new InvalidMessageError("length prefix is not minimally encoded");
+      return { length, prefix: i + 1 };
+    }
+    scale *= 0x80;
+  }
+  return undefined;
+}
+
+/** Encodes one message as a frame. Throws {@link MessageTooLargeError} past the maximum. */
+export function encodeFrame(
+  message: Partial<Message>,
+  maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE,
+): Uint8ArrayList {
+  const body = Message.encode(message);
+  if (body.byteLength > maxMessageSize) {
+    throw new MessageTooLargeError(`message of ${body.byteLength} bytes exceeds ${maxMessageSize}`);
+  }
+  // Two chunks instead of a concatenation: the body can be megabytes of block data.
+  return new Uint8ArrayList(varint(body.byteLength), body);
+}
+
+/** Writes one message, waiting for the stream to drain when its buffer is full. */
+export async function writeMessage(
+  stream: MessageStream,
+  message: Partial<Message>,
+  options: FramingOptions & AbortOptions = {},
+): Promise<void> {
+  const frame = encodeFrame(message, options.maxMessageSize);
+  if (!stream.send(frame)) {
+    const timeout = AbortSignal.timeout(options.messageTimeout ?? DEFAULT_MESSAGE_TIMEOUT);
+    const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+    await stream.onDrain({ signal });
+  }
+}
+
+/**
+ * Yields each message of a stream until the remote closes its side. Any bad frame, an
+ * oversized one, a truncated one, or a message that takes longer than the timeout aborts
+ * the stream and is thrown.
+ */
+export async function* readMessages(
+  stream: MessageStream,
+  options: FramingOptions & AbortOptions = {},
+): AsyncGenerator<Message> {
+  const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+  const timeout = options.messageTimeout ?? DEFAULT_MESSAGE_TIMEOUT;
+  const buffer = new Uint8ArrayList();
+  const source = stream[Symbol.asyncIterator]();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let rejectTimeout: ((err: Error) => void) | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    rejectTimeout = reject;
+  });
+  // The race below adds handlers on every read; this keeps an unobserved rejection quiet.
+  timedOut.catch(() => {});
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => rejectTimeout?.(new MessageTimeoutError(`no complete message within ${timeout} ms`)),
+      timeout,
+    );
+  };
+  const onAbort = (): void => rejectTimeout?.(options.signal?.reason ?? new Error("aborted"));
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  try {
+    arm();
+    while (true) {
+      const header = readLength(buffer, max);
+      if (header !== undefined && buffer.byteLength >= header.prefix + header.length) {
+        const end = header.prefix + header.length;
+        let message: Message;
+        try {
+          message = Message.decode(buffer.sublist(header.prefix, end));
+        } catch (err) {
+          throw new InvalidMessageError(`undecodable message: ${(err as Error).message}`, { cause: err });
+        }
+        buffer.consume(end);
+        arm();
+        yield message;
+        continue;
+      }
+      const next = await Promise.race([source.next(), timedOut]);
+      if (next.done === true) {
+        if (buffer.byteLength > 0) {
+          throw new TruncatedMessageError(`stream ended ${buffer.byteLength} bytes into a frame`);
+        }
+        return;
+      }
+      buffer.append(next.value);
+    }
+  } catch (err) {
+    stream.abort(err as Error);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,0 +1,46 @@
+/** The libp2p protocol id of the block exchange. */
+export const PROTOCOL_NAME = "/cairn/exchange/1.0.0";
+
+/**
+ * Largest frame (one encoded `Message`) either side reads or writes. Bitswap uses the same
+ * 4 MiB; it holds one 2 MiB block (the store's largest) plus headroom, and senders split
+ * bigger batches into several messages.
+ */
+export const DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
+
+/**
+ * A stream is aborted when no complete message arrives within this many ms. The timer
+ * restarts after every message, so a long transfer is fine but a stalled or trickling
+ * peer cannot hold a stream (and its buffer) forever.
+ */
+export const DEFAULT_MESSAGE_TIMEOUT = 30_000;
+
+/** A length prefix of more bytes than this cannot be a frame we accept (2^35 > any limit). */
+export const MAX_LENGTH_PREFIX_BYTES = 5;
+
+/** Concurrent exchange streams a remote peer may open to us per connection. */
+export const DEFAULT_MAX_INBOUND_STREAMS = 32;
+
+/** Concurrent exchange streams we open to one peer per connection. */
+export const DEFAULT_MAX_OUTBOUND_STREAMS = 32;
+
+/** Blocks a client asks one provider for in one wantlist message. */
+export const DEFAULT_MAX_WANTS_PER_MESSAGE = 64;
+
+/** Blocks a session keeps in flight with one provider before waiting for answers. */
+export const DEFAULT_SESSION_WINDOW = 16;
+
+/** How long a session waits for a wanted block before giving up on it (ms). */
+export const DEFAULT_BLOCK_TIMEOUT = 15_000;
+
+/** Price quoted per block when the node's config sets none (wei). */
+export const DEFAULT_PRICE_PER_BLOCK = 0n;
+
+/**
+ * A provider sends what it has gathered once a response reaches this size rather than
+ * filling a whole message, so the client can verify and refill its window sooner.
+ */
+export const DEFAULT_FLUSH_BYTES = 512 * 1024;
+
+/** Wantlist entries a provider looks up and reads from disk ahead of the one it is sending. */
+export const DEFAULT_READ_AHEAD = 4;

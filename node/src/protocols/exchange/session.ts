@@ -1,0 +1,379 @@
+/**
+ * A client's session with one provider over one exchange stream. It keeps up to `window`
+ * want-blocks in flight, verifies every block by recomputing its CID from the bytes,
+ * stores it, and only then resolves the caller. A block that matches nothing the session
+ * asked for cannot be the block it claims to be: the provider is cut off (stream aborted)
+ * and every pending request fails with `InvalidBlockError`, so a wrong block is never stored.
+ *
+ * Multi-source downloads (several sessions, adaptive windows, re-asking on timeout) build
+ * on this in the WantManager.
+ */
+import type { AbortOptions, PeerId, Stream } from "@libp2p/interface";
+import type { CID } from "multiformats/cid";
+import type { Logger } from "../../logging/index.ts";
+import { Message, readMessages, writeMessage } from "./codec.ts";
+import { BlockNotFoundError, InvalidBlockError, PriceTooHighError, SessionClosedError } from "./errors.ts";
+import type { ExchangeBlockstore, Presence } from "./types.ts";
+import { cidOfBlock, decodeAmount, decodeCid, encodeAmount } from "./wire.ts";
+
+export interface SessionOptions {
+  window: number;
+  blockTimeout: number;
+  maxWantsPerMessage: number;
+  maxMessageSize: number;
+  messageTimeout: number;
+  /** The most this session pays per block (wei); unset leaves the price to the provider. */
+  maxPrice?: bigint;
+}
+
+export interface SessionStats {
+  blocksReceived: number;
+  bytesReceived: number;
+  /** Blocks received again after they were already delivered or given up on. */
+  duplicateBlocks: number;
+  invalidBlocks: number;
+}
+
+export interface SessionHooks {
+  onBlock?(cid: CID, bytes: number): void;
+  onInvalidBlock?(err: Error): void;
+  onClose?(session: ProviderSession): void;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(err: Error): void;
+}
+
+interface Want {
+  cid: CID;
+  waiters: Array<Waiter<Uint8Array>>;
+  sent: boolean;
+  /** The block arrived, verified, and is being written to the store. */
+  arrived?: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** setTimeout's largest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const { WantBlock, WantHave } = Message.Wantlist.WantType;
+
+export class ProviderSession {
+  readonly peer: PeerId;
+  readonly stats: SessionStats = {
+    blocksReceived: 0,
+    bytesReceived: 0,
+    duplicateBlocks: 0,
+    invalidBlocks: 0,
+  };
+  private readonly stream: Stream;
+  private readonly blockstore: ExchangeBlockstore;
+  private readonly options: SessionOptions;
+  private readonly log: Logger;
+  private readonly hooks: SessionHooks;
+  private readonly wants = new Map<string, Want>();
+  private readonly queue: string[] = [];
+  private readonly requested = new Set<string>();
+  private readonly haves = new Map<string, Array<Waiter<Presence>>>();
+  private inFlight = 0;
+  /** Verified blocks being written to the store; bounded by the window too. */
+  private storing = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private closed: Error | undefined;
+  private readonly done: Promise<void>;
+
+  constructor(
+    stream: Stream,
+    peer: PeerId,
+    blockstore: ExchangeBlockstore,
+    options: SessionOptions,
+    log: Logger,
+    hooks: SessionHooks = {},
+  ) {
+    this.stream = stream;
+    this.peer = peer;
+    this.blockstore = blockstore;
+    this.options = options;
+    this.log = log;
+    this.hooks = hooks;
+    this.done = this.read();
+  }
+
+  /** Asks whether the provider has each block, and at what price. */
+  async wantHave(cids: readonly CID[], options: AbortOptions = {}): Promise<Presence[]> {
+    this.assertOpen();
+    const answers = cids.map(
+      (cid) =>
+        new Promise<Presence>((resolve, reject) => {
+          const key = cid.toString();
+          const list = this.haves.get(key) ?? [];
+          list.push({ resolve, reject });
+          this.haves.set(key, list);
+        }),
+    );
+    for (let i = 0; i < cids.length; i += this.options.maxWantsPerMessage) {
+      const batch = cids.slice(i, i + this.options.maxWantsPerMessage);
+      this.send(
+        batch.map((cid) => this.entry(cid, WantHave)),
+        options,
+      );
+    }
+    return Promise.all(answers);
+  }
+
+  /** Fetches one block: verified, stored, then returned. */
+  get(cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {
+    this.assertOpen();
+    options.signal?.throwIfAborted();
+    const key = cid.toString();
+    return new Promise<Uint8Array>((resolve, reject) => {
+      let want = this.wants.get(key);
+      if (want === undefined) {
+        want = { cid, waiters: [], sent: false };
+        this.wants.set(key, want);
+        this.queue.push(key);
+      }
+      const signal = options.signal;
+      const onAbort = (): void => {
+        const current = this.wants.get(key);
+        if (current !== undefined) {
+          current.waiters = current.waiters.filter((w) => w !== waiter);
+          if (current.waiters.length === 0) this.cancel(key, current);
+        }
+        reject(signal?.reason as Error);
+      };
+      // The listener goes as soon as the request settles, so one signal shared by many gets does not pile up listeners.
+      const waiter: Waiter<Uint8Array> = {
+        resolve: (bytes) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(bytes);
+        },
+        reject: (err) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      };
+      want.waiters.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.pump();
+    });
+  }
+
+  /** Fetches several blocks, keeping the window full; resolves in the order given. */
+  getMany(cids: readonly CID[], options: AbortOptions = {}): Promise<Uint8Array[]> {
+    return Promise.all(cids.map((cid) => this.get(cid, options)));
+  }
+
+  /** Closes our side of the stream and fails whatever is still pending. */
+  async close(): Promise<void> {
+    if (this.closed === undefined) this.fail(new SessionClosedError("session closed"));
+    await this.stream.close().catch(() => {});
+    await this.done;
+  }
+
+  private assertOpen(): void {
+    if (this.closed !== undefined) throw this.closed;
+  }
+
+  private entry(cid: CID, wantType: Message.Wantlist.WantType, cancel = false): Message.Wantlist.Entry {
+    return {
+      cid: cid.bytes as Uint8Array<ArrayBuffer>,
+      priority: 1,
+      cancel,
+      wantType,
+      sendDontHave: true,
+      maxPrice: this.options.maxPrice === undefined ? new Uint8Array(0) : encodeAmount(this.options.maxPrice),
+    };
+  }
+
+  /** Writes are chained so messages leave in order; a failed write ends the session. */
+  private send(entries: Message.Wantlist.Entry[], options: AbortOptions = {}): void {
+    this.writing = this.writing
+      .then(async () => {
+        if (this.closed !== undefined) return;
+        await writeMessage(
+          this.stream,
+          { wantlist: { entries, full: false } },
+          {
+            ...options,
+            maxMessageSize: this.options.maxMessageSize,
+            messageTimeout: this.options.messageTimeout,
+          },
+        );
+      })
+      .catch((err: Error) => this.fail(err));
+  }
+
+  /** Sends queued wants while the window has room. */
+  private pump(): void {
+    if (this.closed !== undefined) return;
+    while (
+      this.inFlight < this.options.window &&
+      this.storing < this.options.window &&
+      this.queue.length > 0
+    ) {
+      const room = Math.min(this.options.window - this.inFlight, this.options.maxWantsPerMessage);
+      // Refill in batches rather than one want per arrival: the provider reads ahead within a
+      // wantlist, so a wantlist of one block makes it read from disk with nothing overlapping.
+      const batch = Math.max(1, Math.floor(this.options.window / 4));
+      if (room < batch && this.inFlight > 0 && this.queue.length >= batch) return;
+      const entries: Message.Wantlist.Entry[] = [];
+      while (entries.length < room && this.queue.length > 0) {
+        const key = this.queue.shift() as string;
+        const want = this.wants.get(key);
+        if (want === undefined || want.sent) continue;
+        want.sent = true;
+        this.requested.add(key);
+        this.inFlight++;
+        want.timer = setTimeout(() => this.timeout(key), this.options.blockTimeout);
+        entries.push(this.entry(want.cid, WantBlock));
+      }
+      if (entries.length > 0) this.send(entries);
+    }
+  }
+
+  private settle(key: string): Want | undefined {
+    const want = this.wants.get(key);
+    if (want === undefined) return undefined;
+    this.wants.delete(key);
+    clearTimeout(want.timer);
+    if (want.sent && want.arrived !== true) this.inFlight--;
+    else if (!want.sent) {
+      const i = this.queue.indexOf(key);
+      if (i !== -1) this.queue.splice(i, 1);
+    }
+    return want;
+  }
+
+  private cancel(key: string, want: Want): void {
+    const wasSent = want.sent;
+    this.settle(key);
+    if (wasSent) this.send([this.entry(want.cid, WantBlock, true)]);
+    this.pump();
+  }
+
+  private timeout(key: string): void {
+    const want = this.wants.get(key);
+    if (want === undefined) return;
+    this.cancel(key, want);
+    const err = new BlockNotFoundError(`${want.cid} not received within ${this.options.blockTimeout} ms`);
+    for (const w of want.waiters) w.reject(err);
+  }
+
+  private async read(): Promise<void> {
+    try {
+      for await (const message of readMessages(this.stream, {
+        maxMessageSize: this.options.maxMessageSize,
+        // An idle session legitimately hears nothing; each want has its own block timeout instead.
+        messageTimeout: MAX_TIMER_MS,
+      })) {
+        for (const block of message.blocks) this.receiveBlock(block);
+        for (const presence of message.blockPresences) this.receivePresence(presence);
+        this.pump();
+      }
+      if (this.closed === undefined)
+        this.fail(new SessionClosedError(`provider ${this.peer} closed the stream`));
+    } catch (err) {
+      this.fail(err as Error);
+    }
+  }
+
+  /**
+   * Verifies a block against the wants and starts storing it. The write is not awaited here,
+   * so the next block is read (and the window refilled) while the disk works; the caller is
+   * resolved once the block is durably stored.
+   */
+  private receiveBlock(block: Message.Block): void {
+    let cid: CID;
+    try {
+      cid = cidOfBlock(block.prefix, block.data);
+    } catch (err) {
+      this.invalid(err as Error);
+      return;
+    }
+    const key = cid.toString();
+    const want = this.wants.get(key);
+    if (want === undefined || !want.sent || want.arrived === true) {
+      if (this.requested.has(key)) {
+        this.stats.duplicateBlocks++;
+        return;
+      }
+      // Its bytes hash to a CID we never asked for: a corrupt or substituted block.
+      this.invalid(
+        new InvalidBlockError(`provider ${this.peer} sent a block that matches no request (${cid})`),
+      );
+      return;
+    }
+    want.arrived = true;
+    clearTimeout(want.timer);
+    this.inFlight--;
+    this.storing++;
+    this.blockstore.put(cid, block.data).then(
+      () => {
+        this.storing--;
+        if (this.wants.get(key) !== want) return;
+        this.settle(key);
+        this.stats.blocksReceived++;
+        this.stats.bytesReceived += block.data.byteLength;
+        this.hooks.onBlock?.(cid, block.data.byteLength);
+        for (const w of want.waiters) w.resolve(block.data);
+        this.pump();
+      },
+      (err: Error) => {
+        this.storing--;
+        if (this.wants.get(key) !== want) return;
+        this.settle(key);
+        for (const w of want.waiters) w.reject(err);
+        this.pump();
+      },
+    );
+  }
+
+  private receivePresence(p: Message.BlockPresence): void {
+    const cid = decodeCid(p.cid);
+    const key = cid.toString();
+    const have = p.type === Message.BlockPresenceType.Have;
+    const price = decodeAmount(p.price);
+    const askers = this.haves.get(key);
+    if (askers !== undefined) {
+      this.haves.delete(key);
+      for (const a of askers) a.resolve({ cid, have, price });
+    }
+    const want = this.wants.get(key);
+    if (want === undefined || !want.sent || want.arrived === true) return;
+    if (!have) {
+      this.settle(key);
+      const err = new BlockNotFoundError(`provider ${this.peer} does not have ${cid}`);
+      for (const w of want.waiters) w.reject(err);
+    } else if (this.options.maxPrice !== undefined && price > this.options.maxPrice) {
+      this.settle(key);
+      const err = new PriceTooHighError(
+        `${cid} costs ${price} wei, above the session's ${this.options.maxPrice}`,
+      );
+      for (const w of want.waiters) w.reject(err);
+    }
+  }
+
+  private invalid(err: Error): void {
+    this.stats.invalidBlocks++;
+    this.log.warn("invalid block from provider", { peer: this.peer.toString(), err });
+    this.hooks.onInvalidBlock?.(err);
+    this.fail(err);
+    this.stream.abort(err);
+  }
+
+  private fail(err: Error): void {
+    if (this.closed !== undefined) return;
+    this.closed = err;
+    for (const key of [...this.wants.keys()]) {
+      const want = this.settle(key);
+      for (const w of want?.waiters ?? []) w.reject(err);
+    }
+    for (const [key, askers] of this.haves) {
+      this.haves.delete(key);
+      for (const a of askers) a.reject(err);
+    }
+    this.hooks.onClose?.(this);
+  }
+}
