@@ -11,7 +11,7 @@ import {
 const example: DeploymentFile = {
   chainId: 98765,
   deployedAt: "2026-11-20T00:00:00.000Z",
-  contracts: { Placeholder: { address: "0x498A2a8Fbb07708B0f2Ce23e3E36661736b1584b", blockNumber: 2 } },
+  contracts: { PaymentChannels: { address: "0x498A2a8Fbb07708B0f2Ce23e3E36661736b1584b", blockNumber: 2 } },
 };
 
 describe("deployment files", () => {
@@ -29,9 +29,9 @@ describe("deployment files", () => {
 
     writeFileSync(
       join(dir, "98765.json"),
-      JSON.stringify({ ...example, contracts: { Placeholder: { address: "0x12", blockNumber: 2 } } }),
+      JSON.stringify({ ...example, contracts: { PaymentChannels: { address: "0x12", blockNumber: 2 } } }),
     );
-    expect(() => readDeployments(dir)).toThrow(/contracts\.Placeholder\.address is not an address/);
+    expect(() => readDeployments(dir)).toThrow(/contracts\.PaymentChannels\.address is not an address/);
   });
 
   it("treats a missing folder as no deployments", () => {
