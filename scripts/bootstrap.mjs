@@ -7,7 +7,8 @@
  *    binary package is installed from the npm registry into .cairn/toolchain/.
  * 2. Dependencies. When node_modules is missing or older than the lockfile and package
  *    manifests, `npm install` runs under Node 22 (under Node 20 npm silently skips
- *    Hardhat's native EDR package), then the committed patch step for the Clique engine.
+ *    Hardhat's native EDR package), then the committed patch step for the Clique engine,
+ *    then the contracts are compiled and the generated contracts module written.
  * 3. Chromium, for the commands that run browser tests: Debian's package, installed with
  *    apt-get when it is missing and we are root; otherwise the command to run is printed.
  *    (Test tools cannot download their own browsers here.)
@@ -126,6 +127,11 @@ function ensureDependencies(node, env) {
   if (run(node, [npmCli(), "install", "--no-audit", "--no-fund"], { env }) !== 0) fail("npm install failed");
   if (run(node, [join(ROOT, "scripts", "chain", "patch-ethereumjs.mjs")], { env }) !== 0) {
     fail("patching @ethereumjs/client failed (see above)");
+  }
+  // Every package imports ABIs from the generated contracts module, which a fresh clone
+  // lacks; the commands that change contracts regenerate it themselves.
+  if (run(node, [npmCli(), "run", "--silent", "contracts:generate"], { env }) !== 0) {
+    fail("compiling the contracts and generating node/src/generated/contracts.ts failed (see above)");
   }
   // The fingerprint is taken after install, which may have rewritten the lockfile.
   writeFileSync(INSTALL_STAMP, installFingerprint(node));
