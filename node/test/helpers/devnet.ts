@@ -75,8 +75,7 @@ export async function startDevnet(): Promise<Devnet> {
     // Automine: one block per transaction, so tests do not wait for the 2 s block time.
     await testClient.setAutomine(true);
 
-
-        const deployment = await deployCairn({ rpcUrl, writeFiles: false, deploymentId: `node-test-${rpcPort}` });
+    const deployment = await deployCairn({ rpcUrl, writeFiles: false, deploymentId: `node-test-${rpcPort}` });
     const contracts = deployment.contracts as Devnet["contracts"];
     // Only now stop the 2 s interval blocks (Ignition's deploy waits on them), so that
     // from here on blocks move only when a test sends a transaction or mines.
