@@ -17,6 +17,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPublicClient, createTestClient, defineChain, http, type Address, type Hex } from "viem";
+// The Hardhat plugins' type extensions (connection.viem, connection.ignition) that the
+// deploy pipeline relies on; the root tsconfig gets them through hardhat.config.ts.
+import type {} from "@nomicfoundation/hardhat-toolbox-viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { type RunningChain, startChain } from "../../../scripts/chain/start.ts";
 import { deployCairn } from "../../../scripts/deploy/deploy.ts";
