@@ -6,6 +6,7 @@
  * Every error is JSON `{ error: { code, message, field } }` (errors.ts). Mutating routes
  * need `Authorization: Bearer <api.token>`. See docs/api.md for the reference.
  */
+import type { Libp2p } from "@libp2p/interface";
 import type { Address } from "viem";
 import type { Logger } from "../logging/index.ts";
 import type { Registry } from "../metrics/index.ts";
@@ -46,6 +47,8 @@ export interface ApiComponents {
   metrics?: Registry;
   /** The node wallet's address, for `/api/v1/info`. */
   walletAddress?: Address;
+  /** The libp2p node, for the peer id in `/api/v1/info` and `/api/v1/peers`; absent when p2p is off. */
+  network?: Pick<Libp2p, "peerId" | "getMultiaddrs" | "getConnections">;
   /** @default logger("api") */
   logger?: Logger;
 }

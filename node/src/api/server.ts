@@ -31,6 +31,7 @@ import {
 import type { ApiComponents, ApiInit } from "./index.ts";
 import { dataRoutes } from "./routes/data.ts";
 import { gatewayRoutes } from "./routes/gateway.ts";
+import { peerRoutes } from "./routes/peers.ts";
 import { systemRoutes } from "./routes/system.ts";
 
 const MiB = 1024 * 1024;
@@ -272,6 +273,7 @@ export class ApiServer implements Startable {
     await app.register(async (scope) => systemRoutes(scope, this.context));
     await app.register(async (scope) => dataRoutes(scope, this.context));
     await app.register(async (scope) => gatewayRoutes(scope, this.context));
+    await app.register(async (scope) => peerRoutes(scope, this.context));
     await app.ready();
     return app;
   }

@@ -47,7 +47,8 @@ export interface UploadedData {
 export interface NodeInfo {
   walletAddress?: string;
   chainId?: number;
-  addresses: { api: string };
+  peerId?: string;
+  addresses: { api: string; p2p?: string[] };
   versions: { node: string; api: string; runtime: string };
   datasets: number;
 }

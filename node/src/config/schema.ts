@@ -9,6 +9,8 @@
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { multiaddr } from "@multiformats/multiaddr";
+import { DEFAULT_LISTEN_ADDRESSES, DEFAULT_MAX_CONNECTIONS } from "../network/constants.ts";
 import {
   boolean,
   bytes,
@@ -33,6 +35,25 @@ function isOrigin(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const u = new URL(value);
   return (u.protocol === "http:" || u.protocol === "https:") && u.origin === value;
+}
+
+function isMultiaddr(value: string): boolean {
+  try {
+    multiaddr(value);
+    return value.startsWith("/");
+  } catch {
+    return false;
+  }
+}
+
+/** A bootstrap peer must name its peer id, or the node could not tell it from an impostor. */
+function isPeerMultiaddr(value: string): boolean {
+  return (
+    isMultiaddr(value) &&
+    multiaddr(value)
+      .getComponents()
+      .some((c) => c.name === "p2p")
+  );
 }
 
 export const CONFIG_SCHEMA = {
@@ -99,6 +120,36 @@ export const CONFIG_SCHEMA = {
         doc: "Role from genesis/dev-accounts.json (e.g. provider1) to sign with instead of the keystore. Devnet (chain 98765) only.",
       }),
     ),
+  },
+  p2p: {
+    enabled: boolean({
+      default: true,
+      doc: "Join the libp2p network (DHT discovery and the block exchange). Off, the node serves only its REST API.",
+    }),
+    listen: list({
+      item: 'multiaddrs like "/ip4/0.0.0.0/tcp/4001"',
+      check: isMultiaddr,
+      default: [...DEFAULT_LISTEN_ADDRESSES],
+      doc: "Addresses libp2p listens on (TCP and WebSockets). Port 0 picks a free port.",
+    }),
+    announce: list({
+      item: 'multiaddrs like "/dns4/node.example/tcp/4001"',
+      check: isMultiaddr,
+      default: [],
+      doc: "Addresses told to peers instead of the listen addresses (a public IP or DNS name).",
+    }),
+    bootstrap: list({
+      item: 'multiaddrs with a peer id, like "/ip4/10.0.0.2/tcp/4001/p2p/12D3KooW..."',
+      check: isPeerMultiaddr,
+      default: [],
+      doc: "Peers dialled on start to join the DHT. A network needs at least one node that others bootstrap to.",
+    }),
+    maxConnections: integer({
+      min: 1,
+      max: 10_000,
+      default: DEFAULT_MAX_CONNECTIONS,
+      doc: "Open libp2p connections at most; the least useful are pruned beyond this.",
+    }),
   },
   store: {
     verifyOnRead: boolean({

@@ -1,6 +1,7 @@
 import { type ApiServer, createApiServer } from "../api/index.ts";
 import { configureLogging, type Logger, logger as defaultLogger } from "../logging/index.ts";
 import { createMetricsRegistry, type Registry } from "../metrics/index.ts";
+import { type CairnLibp2p, createNetwork, networkPaths } from "../network/index.ts";
 import { dataDirLayout } from "../store/index.ts";
 import { createBlockstore, type FsBlockstore } from "../store/blocks/index.ts";
 import { createMetadataStore, type MetadataStore } from "../store/metadata/index.ts";
@@ -11,9 +12,9 @@ import type { CairnNodeComponents, CairnNodeInit } from "./index.ts";
 import { ensureApiToken } from "./token.ts";
 
 /**
- * One node. `start()` brings services up in dependency order (stores, wallet, API), and
- * `stop()` takes them down in reverse, so the API stops taking requests before the stores
- * close under it.
+ * One node. `start()` brings services up in dependency order (stores, wallet, network,
+ * API), and `stop()` takes them down in reverse, so the API stops taking requests before
+ * the stores close under it.
  */
 export class CairnNode implements Startable {
   readonly metrics: Registry;
@@ -27,6 +28,7 @@ export class CairnNode implements Startable {
   private blockstoreInstance: FsBlockstore | undefined;
   private metadataInstance: MetadataStore | undefined;
   private walletInstance: NodeWallet | undefined;
+  private networkInstance: CairnLibp2p | undefined;
   /** The file the API token was read from or written to. */
   apiTokenPath: string | undefined;
 
@@ -56,6 +58,11 @@ export class CairnNode implements Startable {
   get blockstore(): FsBlockstore {
     if (this.blockstoreInstance === undefined) throw new NodeStateError("the node is not running");
     return this.blockstoreInstance;
+  }
+
+  /** The libp2p node, when `p2p.enabled`. */
+  get network(): CairnLibp2p | undefined {
+    return this.networkInstance;
   }
 
   get metadata(): MetadataStore {
@@ -93,6 +100,21 @@ export class CairnNode implements Startable {
           },
         ));
 
+      if (config.p2p.enabled) {
+        const network = await createNetwork(
+          { logger: this.sub("network") },
+          {
+            dir: networkPaths(config.dataDir).dir,
+            listen: config.p2p.listen,
+            announce: config.p2p.announce,
+            bootstrap: config.p2p.bootstrap,
+            maxConnections: config.p2p.maxConnections,
+          },
+        );
+        await this.up(network);
+        this.networkInstance = network;
+      }
+
       const token = await ensureApiToken(config.api.token, config.dataDir, this.sub("api"));
       this.apiTokenPath = token.path;
 
@@ -102,6 +124,7 @@ export class CairnNode implements Startable {
           metadata,
           metrics: config.metrics.enabled ? this.metrics : undefined,
           walletAddress: this.walletInstance.address,
+          network: this.networkInstance,
           logger: this.sub("api"),
         },
         {
@@ -123,7 +146,12 @@ export class CairnNode implements Startable {
       throw err;
     }
     this.state = "running";
-    this.log.info("node started", { api: this.api.url, wallet: this.walletInstance.address });
+    this.log.info("node started", {
+      api: this.api.url,
+      wallet: this.walletInstance.address,
+      peerId: this.networkInstance?.peerId.toString(),
+      p2p: this.networkInstance?.getMultiaddrs().map(String),
+    });
   }
 
   async stop(): Promise<void> {
@@ -150,5 +178,6 @@ export class CairnNode implements Startable {
       }
     }
     this.api = undefined;
+    this.networkInstance = undefined;
   }
 }

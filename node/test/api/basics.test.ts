@@ -14,15 +14,21 @@ describe("REST API basics", () => {
     expect(await res.json()).toEqual({ status: "ok" });
   });
 
-  it("reports info without a peer id placeholder", async () => {
+  it("reports info with the node's peer id and libp2p addresses", async () => {
     const res = await fetch(`${node.apiUrl}/api/v1/info`);
-    const info = (await res.json()) as Record<string, unknown>;
+    const info = (await res.json()) as { peerId: string; addresses: { api: string; p2p: string[] } } & Record<
+      string,
+      unknown
+    >;
     expect(res.status).toBe(200);
     expect(info.walletAddress).toMatch(/^0x[0-9a-fA-F]{40}$/);
     expect(info.chainId).toBe(98765);
-    expect(info.addresses).toEqual({ api: node.apiUrl });
+    expect(info.peerId).toBe(node.node.network?.peerId.toString());
+    expect(info.addresses.api).toBe(node.apiUrl);
+    expect(info.addresses.p2p.length).toBe(2);
+    for (const address of info.addresses.p2p)
+      expect(address).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+(/ws)?/p2p/${info.peerId}$`));
     expect(info.versions).toMatchObject({ node: "0.1.0", api: "1.0.0", runtime: process.versions.node });
-    expect(info).not.toHaveProperty("peerId");
   });
 
   it("serves Prometheus metrics", async () => {

@@ -14,7 +14,13 @@ async function configIn(flags: Record<string, string> = {}): Promise<{ dir: stri
   dirs.push(dir);
   const { config } = loadConfig({
     env: {},
-    flags: { "data-dir": dir, "wallet-dev-account": "provider1", ...flags },
+    flags: {
+      "data-dir": dir,
+      "wallet-dev-account": "provider1",
+      // Free loopback ports: test files run in parallel.
+      "p2p-listen": "/ip4/127.0.0.1/tcp/0,/ip4/127.0.0.1/tcp/0/ws",
+      ...flags,
+    },
   });
   return { dir, config: { ...config, api: { ...config.api, port: 0 } } as NodeConfig };
 }

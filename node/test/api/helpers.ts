@@ -22,7 +22,13 @@ export async function startTestNode(flags: ConfigFlags = {}, withToken = true): 
   const dataDir = await mkdtemp(join(tmpdir(), "cairn-api-"));
   const loaded = loadConfig({
     env: {},
-    flags: { "data-dir": dataDir, "wallet-dev-account": "provider1", ...flags },
+    flags: {
+      "data-dir": dataDir,
+      "wallet-dev-account": "provider1",
+      // Free loopback ports: test files run in parallel.
+      "p2p-listen": "/ip4/127.0.0.1/tcp/0,/ip4/127.0.0.1/tcp/0/ws",
+      ...flags,
+    },
   });
   const config = {
     ...loaded.config,

@@ -218,7 +218,10 @@ describe("cairn start", () => {
   it("starts a node, writes an API token, answers, and stops cleanly on SIGTERM", async () => {
     const port = await freePort();
     // The port comes from <dataDir>/config.json, which the client commands read too.
-    await writeFile(join(dir, "config.json"), JSON.stringify({ api: { port } }));
+    await writeFile(
+      join(dir, "config.json"),
+      JSON.stringify({ api: { port }, p2p: { listen: ["/ip4/127.0.0.1/tcp/0"] } }),
+    );
     const child = spawn(
       process.execPath,
       [BIN, "start", "--data-dir", dir, "--wallet-dev-account", "provider1", "--log-level", "warn"],
@@ -243,6 +246,10 @@ describe("cairn start", () => {
       expect(up.code, up.stderr).toBe(0);
       const info = await cairn(["info", "--data-dir", dir], { HOME: dir });
       expect(info.stdout).toMatch(/datasets: +1/);
+      const peerId = /cairn: peer id (\S+)/.exec(stderr)?.[1];
+      expect(peerId).toMatch(/^12D3KooW/);
+      expect(info.stdout).toContain(`peer id:      ${peerId}`);
+      expect(info.stdout).toMatch(new RegExp(`p2p: +/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${peerId}`));
     } finally {
       child.kill("SIGTERM");
     }

@@ -33,8 +33,7 @@ export async function systemRoutes(app: FastifyInstance, ctx: RouteContext): Pro
       schema: {
         tags: ["node"],
         summary: "Node identity, addresses and versions",
-        description:
-          "The peer id is not reported yet: the node has no libp2p host yet, and a placeholder would mislead.",
+        description: "The peer id and libp2p addresses are absent when the node runs with p2p.enabled off.",
         response: {
           200: {
             type: "object",
@@ -46,10 +45,18 @@ export async function systemRoutes(app: FastifyInstance, ctx: RouteContext): Pro
                 description: "The node wallet.",
               },
               chainId: { type: "integer", description: "The chain the node is configured for." },
+              peerId: { type: "string", description: "The node's libp2p peer id." },
               addresses: {
                 type: "object",
                 required: ["api"],
-                properties: { api: { type: "string", description: "The REST API's URL." } },
+                properties: {
+                  api: { type: "string", description: "The REST API's URL." },
+                  p2p: {
+                    type: "array",
+                    items: { type: "string" },
+                    description: "The libp2p multiaddrs peers can dial, each ending in /p2p/<peer id>.",
+                  },
+                },
               },
               versions: {
                 type: "object",
@@ -69,7 +76,8 @@ export async function systemRoutes(app: FastifyInstance, ctx: RouteContext): Pro
     async () => ({
       walletAddress: ctx.components.walletAddress,
       chainId: ctx.init.chainId,
-      addresses: { api: ctx.url() },
+      peerId: ctx.components.network?.peerId.toString(),
+      addresses: { api: ctx.url(), p2p: ctx.components.network?.getMultiaddrs().map(String) },
       versions: { node: NODE_VERSION, api: API_VERSION, runtime: process.versions.node },
       datasets: ctx.components.metadata.datasets.count(),
     }),

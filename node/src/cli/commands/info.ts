@@ -6,7 +6,8 @@ import type { CliIo } from "../io.ts";
 
 export const INFO_HELP = `Usage: cairn info [options]
 
-Shows a running node's wallet address, chain, API address and versions.
+Shows a running node's peer id, libp2p addresses, wallet address, chain, API address and
+versions.
 
 Options:
   --json               print the node's answer as JSON
@@ -32,6 +33,8 @@ export async function infoCommand(args: string[], io: CliIo): Promise<number> {
   }
   const rows: Array<[string, string]> = [
     ["api", info.addresses.api],
+    ["peer id", info.peerId ?? "(p2p off)"],
+    ...(info.addresses.p2p ?? []).map((address): [string, string] => ["p2p", address]),
     ["wallet", info.walletAddress ?? "(none)"],
     ["chain id", info.chainId === undefined ? "(unknown)" : String(info.chainId)],
     ["datasets", String(info.datasets)],

@@ -61,6 +61,13 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   const log = logger("cli");
   for (const warning of loaded.warnings) log.warn(warning);
   io.stderr.write(`cairn: REST API at ${node.apiUrl}\n`);
+  const network = node.node.network;
+  if (network !== undefined) {
+    io.stderr.write(`cairn: peer id ${network.peerId.toString()}\n`);
+    for (const address of network.getMultiaddrs())
+      io.stderr.write(`cairn: libp2p at ${address.toString()}\n`);
+  }
+  // Last: scripts wait for this line to know the node is up.
   if (node.apiTokenPath !== undefined) io.stderr.write(`cairn: API token in ${node.apiTokenPath}\n`);
   await runUntilSignal(node, log);
   return EXIT_OK;
