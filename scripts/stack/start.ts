@@ -3,13 +3,12 @@
  *
  * Today: the chain from genesis/ (Clique PoA by default, or anvil), the contracts
  * deployed through the deploy pipeline, the local indexer running the subgraph's
- * mappings, a Cairn node (provider1's REST API over the durable store), and a summary of
- * endpoints and dev accounts. Later parts (all six providers, the client and validator
- * nodes, the dApp) join the same group of services, and Ctrl-C stops them all in reverse
- * order.
+ * mappings, eight Cairn nodes (provider1..6, client1 and validator, each a `cairn start`
+ * process that joins the others over libp2p), and a summary of endpoints and dev
+ * accounts. Later parts (the market agent's roles, the dApp) join the same group of
+ * services, and Ctrl-C stops them all in reverse order.
  */
 import { join } from "node:path";
-import { loadConfig, startCairnNode } from "../../node/src/daemon/index.ts";
 import { startIndexer } from "../../subgraph/runner/indexer.ts";
 import { ChainError } from "../chain/errors.ts";
 import { CHAIN_OPTIONS_HELP, parseChainArgs } from "../chain/options.ts";
@@ -18,13 +17,25 @@ import { deployCairn } from "../deploy/deploy.ts";
 import { assertPortsFree } from "../chain/ports.ts";
 import { devAccounts } from "../lib/dev-accounts.ts";
 import { STATE_DIR } from "../lib/paths.ts";
+import { type NodeSpec, type StackNode, startStackNode, waitForPeers } from "./nodes.ts";
 import { ServiceGroup } from "./service-group.ts";
 import { printSummary } from "./summary.ts";
 
 /** The local indexer's GraphQL port, as graph-node's query port. */
 const INDEXER_PORT = 8000;
-/** The first provider node's REST API port. */
-const NODE_API_PORT = 8080;
+/** The nodes, in start order; the first is the others' bootstrap peer. */
+const NODE_ROLES = [
+  "provider1",
+  "provider2",
+  "provider3",
+  "provider4",
+  "provider5",
+  "provider6",
+  "client1",
+  "validator",
+];
+/** Node i serves its REST API on 8080 + i, and libp2p on TCP 4001 + 2i and WebSockets 4002 + 2i. */
+const NODES: NodeSpec[] = NODE_ROLES.map((role, i) => ({ role, apiPort: 8080 + i, p2pPort: 4001 + 2 * i }));
 
 const HELP = `Usage: npm start [-- options]
 
@@ -45,7 +56,11 @@ async function main(): Promise<number> {
   try {
     await assertPortsFree([
       { port: INDEXER_PORT, what: "GraphQL of the local indexer" },
-      { port: NODE_API_PORT, what: "REST API of provider1's node" },
+      ...NODES.flatMap((spec) => [
+        { port: spec.apiPort, what: `REST API of ${spec.role}'s node` },
+        { port: spec.p2pPort, what: `libp2p TCP of ${spec.role}'s node` },
+        { port: spec.p2pPort + 1, what: `libp2p WebSockets of ${spec.role}'s node` },
+      ]),
     ]);
     console.log(`starting the ${options.engine} chain from genesis/ ...`);
     const chain = await services.add("chain", () =>
@@ -72,25 +87,14 @@ async function main(): Promise<number> {
         log: (line) => console.log(`  indexer: ${line}`),
       }),
     );
-    console.log("starting provider1's node ...");
-    const { config: nodeConfig } = loadConfig({
-      env: {},
-      flags: {
-        "data-dir": join(STATE_DIR, "nodes", "provider1"),
-        "wallet-dev-account": "provider1",
-        "chain-rpc-url": rpcUrl,
-        "api-port": String(NODE_API_PORT),
-      },
-    });
-    const node = await services.add("provider1's node", () => startCairnNode(nodeConfig));
-
+    const nodes = await startNodes(services, rpcUrl);
     printSummary({
       chain,
       engine: options.engine,
       deployment,
       accounts: devAccounts,
       graphqlUrl: indexer.url,
-      nodes: [{ name: "provider1", apiUrl: node.apiUrl, apiTokenPath: node.apiTokenPath }],
+      nodes,
     });
   } catch (error) {
     await services.stopAll();
@@ -98,6 +102,25 @@ async function main(): Promise<number> {
   }
   await services.stopped;
   return Number(process.exitCode ?? 0);
+}
+
+/** Starts the first node, then the rest bootstrapped to it, and waits until they have met. */
+async function startNodes(services: ServiceGroup, rpcUrl: string): Promise<StackNode[]> {
+  const stateDir = join(STATE_DIR, "nodes");
+  const start = (spec: NodeSpec, bootstrap: readonly string[]) =>
+    services.add(`${spec.role}'s node`, () =>
+      startStackNode({ spec, rpcUrl, stateDir, bootstrap, corsOrigins: [] }),
+    );
+  const [first, ...rest] = NODES;
+  if (first === undefined) return [];
+  console.log(`starting ${NODES.length} Cairn nodes (logs in ${stateDir}/<name>/node.log) ...`);
+  const bootstrapNode = await start(first, []);
+  const others = await Promise.all(rest.map((spec) => start(spec, bootstrapNode.p2p.slice(0, 1))));
+  const nodes = [bootstrapNode, ...others];
+  // Each node reaches the bootstrap peer on start and the rest through DHT queries.
+  await waitForPeers(nodes, Math.min(nodes.length - 1, 3));
+  console.log("  the nodes have found each other through the DHT");
+  return nodes;
 }
 
 main().then(

@@ -10,7 +10,13 @@ export interface SummaryInput {
   /** The local indexer's GraphQL endpoint. */
   graphqlUrl: string;
   /** The Cairn nodes running, with their REST APIs and API token files. */
-  nodes: { name: string; apiUrl: string; apiTokenPath: string | undefined }[];
+  nodes: {
+    name: string;
+    apiUrl: string;
+    apiTokenPath: string | undefined;
+    peerId?: string;
+    logFile?: string;
+  }[];
 }
 
 export function formatSummary({
@@ -31,8 +37,15 @@ export function formatSummary({
     ),
     `  GraphQL     ${graphqlUrl}  (local indexer, graph-node's query shape)`,
     ...nodes.map(
-      ({ name, apiUrl, apiTokenPath }) =>
-        `  node        ${name}: REST API ${apiUrl}${apiTokenPath ? `  (token in ${apiTokenPath})` : ""}`,
+      ({ name, apiUrl, peerId }) =>
+        `  node        ${name.padEnd(10)} ${apiUrl}${peerId ? `  peer ${peerId}` : ""}`,
+    ),
+    ...nodes.flatMap(({ name, apiTokenPath, logFile }) =>
+      apiTokenPath || logFile
+        ? [
+            `              ${name}: ${[apiTokenPath && `token ${apiTokenPath}`, logFile && `log ${logFile}`].filter(Boolean).join(", ")}`,
+          ]
+        : [],
     ),
     "",
     "  contracts",
