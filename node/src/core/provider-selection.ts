@@ -61,6 +61,11 @@ export interface ProviderSelection {
 
 export const NEUTRAL_REPUTATION = 50;
 
+// biome-ignore lint/complexity/useMathMinMax: bigints; Math.min takes numbers only.
+const smaller = (a: bigint, b: bigint) => (b < a ? b : a);
+// biome-ignore lint/complexity/useMathMinMax: bigints; Math.max takes numbers only.
+const larger = (a: bigint, b: bigint) => (b > a ? b : a);
+
 /** Why `candidate` cannot take a slot on these terms, or undefined when it can. */
 export function exclusionReason(candidate: ProviderCandidate, terms: SelectionTerms): string | undefined {
   if (candidate.available === false) return "paused or not yet active";
@@ -120,8 +125,8 @@ export function selectProviders(
     );
   }
   const prices = eligible.map((c) => c.pricePerBytePerSecond);
-  const low = prices.reduce((a, b) => (b < a ? b : a));
-  const high = prices.reduce((a, b) => (b > a ? b : a));
+  const low = prices.reduce(smaller);
+  const high = prices.reduce(larger);
   const span = Number(high - low);
   const baseScore = (c: ProviderCandidate) => {
     const cheapness = span === 0 ? 1 : 1 - Number(c.pricePerBytePerSecond - low) / span;
@@ -155,7 +160,7 @@ export function selectProviders(
   }
   return {
     chosen,
-    pricePerBytePerSecond: chosen.map((c) => c.pricePerBytePerSecond).reduce((a, b) => (b > a ? b : a)),
+    pricePerBytePerSecond: chosen.map((c) => c.pricePerBytePerSecond).reduce(larger),
     excluded,
     regions: regions.size,
     infrastructures: infrastructures.size,
