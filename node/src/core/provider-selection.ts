@@ -61,9 +61,8 @@ export interface ProviderSelection {
 
 export const NEUTRAL_REPUTATION = 50;
 
-// biome-ignore lint/complexity/useMathMinMax: bigints; Math.min takes numbers only.
+// Bigints: Math.min and Math.max take numbers only.
 const smaller = (a: bigint, b: bigint) => (b < a ? b : a);
-// biome-ignore lint/complexity/useMathMinMax: bigints; Math.max takes numbers only.
 const larger = (a: bigint, b: bigint) => (b > a ? b : a);
 
 /** Why `candidate` cannot take a slot on these terms, or undefined when it can. */
