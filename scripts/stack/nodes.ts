@@ -70,6 +70,8 @@ async function waitForInfo(apiUrl: string, proc: ManagedProcess): Promise<NodeIn
 export interface StartNodeOptions {
   spec: NodeSpec;
   rpcUrl: string;
+  /** deployments/<chainId>.json, written by the deploy step just before. */
+  deploymentFile: string;
   /** Parent of every node's data folder. */
   stateDir: string;
   /** Peers to dial on start (empty for the first node). */
@@ -92,6 +94,8 @@ export async function startStackNode(options: StartNodeOptions): Promise<StackNo
     spec.role,
     "--chain-rpc-url",
     options.rpcUrl,
+    "--chain-deployment-file",
+    options.deploymentFile,
     "--api-port",
     String(spec.apiPort),
     "--p2p-listen",

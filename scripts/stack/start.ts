@@ -14,10 +14,12 @@ import { ChainError } from "../chain/errors.ts";
 import { CHAIN_OPTIONS_HELP, parseChainArgs } from "../chain/options.ts";
 import { startChain } from "../chain/start.ts";
 import { deployCairn } from "../deploy/deploy.ts";
+import { deploymentPath } from "../deploy/deployment-file.ts";
 import { assertPortsFree } from "../chain/ports.ts";
 import { devAccounts } from "../lib/dev-accounts.ts";
 import { STATE_DIR } from "../lib/paths.ts";
 import { type NodeSpec, type StackNode, startStackNode, waitForPeers } from "./nodes.ts";
+import { registerProviders } from "./providers.ts";
 import { ServiceGroup } from "./service-group.ts";
 import { printSummary } from "./summary.ts";
 
@@ -87,7 +89,10 @@ async function main(): Promise<number> {
         log: (line) => console.log(`  indexer: ${line}`),
       }),
     );
-    const nodes = await startNodes(services, rpcUrl);
+    const deploymentFile = deploymentPath(deployment.chainId);
+    const nodes = await startNodes(services, rpcUrl, deploymentFile);
+    console.log("registering the providers ...");
+    await registerProviders(nodes, (line) => console.log(`  ${line}`));
     printSummary({
       chain,
       engine: options.engine,
@@ -105,11 +110,15 @@ async function main(): Promise<number> {
 }
 
 /** Starts the first node, then the rest bootstrapped to it, and waits until they have met. */
-async function startNodes(services: ServiceGroup, rpcUrl: string): Promise<StackNode[]> {
+async function startNodes(
+  services: ServiceGroup,
+  rpcUrl: string,
+  deploymentFile: string,
+): Promise<StackNode[]> {
   const stateDir = join(STATE_DIR, "nodes");
   const start = (spec: NodeSpec, bootstrap: readonly string[]) =>
     services.add(`${spec.role}'s node`, () =>
-      startStackNode({ spec, rpcUrl, stateDir, bootstrap, corsOrigins: [] }),
+      startStackNode({ spec, rpcUrl, deploymentFile, stateDir, bootstrap, corsOrigins: [] }),
     );
   const [first, ...rest] = NODES;
   if (first === undefined) return [];

@@ -45,6 +45,26 @@ export class ConflictError extends ApiError {
   }
 }
 
+/**
+ * The contract would refuse the transaction (422): its simulation reverted with a custom
+ * error, which `code` carries as `CONTRACT_REVERT` and the message names with its
+ * arguments. Nothing was sent.
+ */
+export class ContractRevertApiError extends ApiError {
+  readonly errorName: string;
+  constructor(errorName: string, message: string) {
+    super(422, "CONTRACT_REVERT", message, errorName);
+    this.errorName = errorName;
+  }
+}
+
+/** A part of the node the route needs is not running (503): no chain link, no libp2p. */
+export class ServiceUnavailableError extends ApiError {
+  constructor(message: string) {
+    super(503, "SERVICE_UNAVAILABLE", message);
+  }
+}
+
 /** The body is over the configured limit (413). */
 export class PayloadTooLargeError extends ApiError {
   constructor(limit: number) {

@@ -11,6 +11,8 @@ import type { Address } from "viem";
 import type { Logger } from "../logging/index.ts";
 import type { Registry } from "../metrics/index.ts";
 import type { CairnBlockstore } from "../store/blocks/index.ts";
+import type { ProviderAdmin } from "../provider/index.ts";
+import type { Sales } from "../sales/index.ts";
 import type { MetadataStore } from "../store/metadata/index.ts";
 import { ApiServer } from "./server.ts";
 
@@ -49,6 +51,10 @@ export interface ApiComponents {
   walletAddress?: Address;
   /** The libp2p node, for the peer id in `/api/v1/info` and `/api/v1/peers`; absent when p2p is off. */
   network?: Pick<Libp2p, "peerId" | "getMultiaddrs" | "getConnections">;
+  /** The node's provider account on the registry, for `/api/v1/provider`; absent without a chain link. */
+  provider?: ProviderAdmin;
+  /** The node's selling side, for `/api/v1/slots`; absent without a chain link. */
+  sales?: Sales;
   /** @default logger("api") */
   logger?: Logger;
 }

@@ -32,6 +32,8 @@ import type { ApiComponents, ApiInit } from "./index.ts";
 import { dataRoutes } from "./routes/data.ts";
 import { gatewayRoutes } from "./routes/gateway.ts";
 import { peerRoutes } from "./routes/peers.ts";
+import { providerRoutes } from "./routes/provider.ts";
+import { slotRoutes } from "./routes/slots.ts";
 import { systemRoutes } from "./routes/system.ts";
 
 const MiB = 1024 * 1024;
@@ -230,6 +232,9 @@ export class ApiServer implements Startable {
           { name: "data", description: "Local data: upload, download, manifests, listing, deletion" },
           { name: "gateway", description: "IPFS trustless gateway" },
           { name: "node", description: "Health, info and metrics" },
+          { name: "network", description: "libp2p peers" },
+          { name: "provider", description: "This node's provider account on the registry" },
+          { name: "slots", description: "Slots this node sells: uploads from clients, and downloads" },
         ],
       },
       refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
@@ -274,6 +279,8 @@ export class ApiServer implements Startable {
     await app.register(async (scope) => dataRoutes(scope, this.context));
     await app.register(async (scope) => gatewayRoutes(scope, this.context));
     await app.register(async (scope) => peerRoutes(scope, this.context));
+    await app.register(async (scope) => providerRoutes(scope, this.context));
+    await app.register(async (scope) => slotRoutes(scope, this.context, this.context.components.sales));
     await app.ready();
     return app;
   }

@@ -88,6 +88,25 @@ export async function getInfo(endpoint: ApiEndpoint): Promise<NodeInfo> {
   return (await response.json()) as NodeInfo;
 }
 
+/** GET a JSON resource of the API. */
+export async function getJson<T>(endpoint: ApiEndpoint, path: string): Promise<T> {
+  const response = await call(endpoint, `${API_PREFIX}${path}`);
+  if (!response.ok) throw await failure(response);
+  return (await response.json()) as T;
+}
+
+/** POST a JSON body (or none) to the API and read its JSON answer. */
+export async function postJson<T>(endpoint: ApiEndpoint, path: string, body?: unknown): Promise<T> {
+  const response = await call(endpoint, `${API_PREFIX}${path}`, {
+    method: "POST",
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw await failure(response);
+  return (await response.json()) as T;
+}
+
 export interface UploadFileOptions {
   erasure?: { k: number; m: number };
   /** Encrypt on this machine before sending; the key never leaves it. */

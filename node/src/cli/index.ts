@@ -1,6 +1,6 @@
 /**
- * The `cairn` command: `start` runs a node; `upload`, `download` and `info` talk to a
- * running node over its REST API. `main` returns the exit code: 0 ok, 1 failure, 2 usage
+ * The `cairn` command: `start` runs a node; `upload`, `download`, `info` and `provider`
+ * talk to a running node over its REST API. `main` returns the exit code: 0 ok, 1 failure, 2 usage
  * (bad flags, arguments or config). Errors are one line on stderr, `cairn <cmd>: <message>`.
  */
 import { NODE_VERSION } from "../api/version.ts";
@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   upload: async () => (await import("./commands/upload.ts")).uploadCommand,
   download: async () => (await import("./commands/download.ts")).downloadCommand,
   info: async () => (await import("./commands/info.ts")).infoCommand,
+  provider: async () => (await import("./commands/provider.ts")).providerCommand,
 };
 
 export const HELP = `Usage: cairn <command> [options]
@@ -30,6 +31,8 @@ Commands:
                                 stream a file to a running node; prints its CID
   download <cid> -o <file>      stream data from a running node into a file
   info                          show a running node's address, wallet and versions
+  provider <command>            the node's provider account: status, register, stake,
+                                unstake, withdraw, offer, pause, resume
 
 Run cairn <command> --help for a command's options.
 

@@ -10,6 +10,12 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { multiaddr } from "@multiformats/multiaddr";
+import {
+  DEFAULT_BUMP_AFTER_BLOCKS,
+  DEFAULT_BUMP_AFTER_MS,
+  DEFAULT_CONFIRMATIONS,
+  DEFAULT_FEE_BUMP_PERCENT,
+} from "../chain/constants.ts";
 import { DEFAULT_LISTEN_ADDRESSES, DEFAULT_MAX_CONNECTIONS } from "../network/constants.ts";
 import {
   boolean,
@@ -106,6 +112,35 @@ export const CONFIG_SCHEMA = {
       default: 98765,
       doc: "Chain id the node expects; 98765 is the local devnet.",
     }),
+    confirmations: integer({
+      min: 0,
+      max: 1000,
+      default: DEFAULT_CONFIRMATIONS,
+      doc: "Blocks an event must be under the head before the node acts on it (reorg safety).",
+    }),
+    feeBumpPercent: integer({
+      min: 10,
+      max: 1000,
+      default: DEFAULT_FEE_BUMP_PERCENT,
+      doc: "Percent added to the tip and max fee when an unmined transaction is replaced (geth needs 10).",
+    }),
+    bumpAfterBlocks: integer({
+      min: 1,
+      max: 10_000,
+      default: DEFAULT_BUMP_AFTER_BLOCKS,
+      doc: "Blocks a transaction may stay unmined before its fee is bumped.",
+    }),
+    bumpAfterMs: integer({
+      min: 1000,
+      max: 3_600_000,
+      default: DEFAULT_BUMP_AFTER_MS,
+      doc: "Milliseconds a transaction may stay unmined before its fee is bumped.",
+    }),
+    deploymentFile: optional(
+      path({
+        doc: "deployments/<chainId>.json written by `npm run deploy`: the contracts' addresses and deploy blocks. Unset, the node uses the deployment built into it when its contracts module was generated.",
+      }),
+    ),
   },
   wallet: {
     keystore: path({
@@ -149,6 +184,54 @@ export const CONFIG_SCHEMA = {
       max: 10_000,
       default: DEFAULT_MAX_CONNECTIONS,
       doc: "Open libp2p connections at most; the least useful are pruned beyond this.",
+    }),
+  },
+  market: {
+    prove: boolean({
+      default: true,
+      doc: "Prove the slots this node holds, every period (turn off only on a node that holds none).",
+    }),
+    recordSeeds: boolean({
+      default: true,
+      doc: "Record a period's seed on-chain when nobody has, so proofs of that period can be checked.",
+    }),
+  },
+  sales: {
+    space: bytes({
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+      default: 0,
+      doc: "Disk sold in all; held slots and slots being filled count against it. 0 sells nothing.",
+    }),
+    minPricePerBytePerSecond: string({
+      pattern: /^[0-9]{1,78}$/,
+      default: "0",
+      doc: "Lowest price taken, in wei per byte per second (a decimal integer).",
+    }),
+    maxDuration: integer({
+      min: 1,
+      max: 4_294_967_296,
+      default: 31_536_000,
+      doc: "Longest request taken, in seconds.",
+    }),
+    maxCollateralPerByte: string({
+      pattern: /^[0-9]{1,78}$/,
+      default: "0",
+      doc: "Most collateral locked per byte of slot, in wei (a decimal integer).",
+    }),
+    takeOpenSlots: boolean({
+      default: false,
+      doc: "Take open (not designated) slots of new requests, rebuilding them from other providers.",
+    }),
+    takeRepairs: boolean({
+      default: true,
+      doc: "Repair freed slots, rebuilding them from any k other slots.",
+    }),
+  },
+  validator: {
+    enabled: boolean({
+      default: false,
+      doc: "Watch every running slot and mark missed proofs within the marking window, for the reward.",
     }),
   },
   store: {

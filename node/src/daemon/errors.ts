@@ -7,3 +7,8 @@ export class ApiTokenFileInvalidError extends Error {
 export class NodeStateError extends Error {
   override name = "NodeStateError" as const;
 }
+
+/** `chain.deploymentFile` cannot be read, is for another chain, or lacks a contract. */
+export class DeploymentFileError extends Error {
+  override name = "DeploymentFileError" as const;
+}

@@ -2,6 +2,26 @@ import { type ApiServer, createApiServer } from "../api/index.ts";
 import { configureLogging, type Logger, logger as defaultLogger } from "../logging/index.ts";
 import { createMetricsRegistry, type Registry } from "../metrics/index.ts";
 import { type CairnLibp2p, createNetwork, networkPaths } from "../network/index.ts";
+import {
+  cairnContracts,
+  type ContractDeployment,
+  createChainClient,
+  createChainWatcher,
+  createTransactionManager,
+  InvalidChainOptionError,
+  isTransportError,
+  type WatchedContract,
+} from "../chain/index.ts";
+import type { ContractName } from "../generated/contracts.ts";
+import { createProver, createValidator } from "../market/index.ts";
+import {
+  createSales,
+  createSalesAgent,
+  HttpSlotSource,
+  registryLocator,
+  type Sales,
+} from "../sales/index.ts";
+import { createProviderAdmin, type ProviderAdmin } from "../provider/index.ts";
 import { dataDirLayout } from "../store/index.ts";
 import { createBlockstore, type FsBlockstore } from "../store/blocks/index.ts";
 import { createMetadataStore, type MetadataStore } from "../store/metadata/index.ts";
@@ -9,6 +29,8 @@ import type { Startable } from "../utils/startable.ts";
 import { createNodeWallet, type NodeWallet } from "../wallet/index.ts";
 import { NodeStateError } from "./errors.ts";
 import type { CairnNodeComponents, CairnNodeInit } from "./index.ts";
+import { readDeploymentFile } from "./deployment.ts";
+import { NODE_MIGRATIONS } from "./migrations.ts";
 import { ensureApiToken } from "./token.ts";
 
 /**
@@ -29,6 +51,8 @@ export class CairnNode implements Startable {
   private metadataInstance: MetadataStore | undefined;
   private walletInstance: NodeWallet | undefined;
   private networkInstance: CairnLibp2p | undefined;
+  private providerInstance: ProviderAdmin | undefined;
+  private salesInstance: Sales | undefined;
   /** The file the API token was read from or written to. */
   apiTokenPath: string | undefined;
 
@@ -83,7 +107,10 @@ export class CairnNode implements Startable {
       await this.up(blockstore);
       this.blockstoreInstance = blockstore;
 
-      const metadata = createMetadataStore({ logger: this.sub("store:metadata") }, { path: layout.metadata });
+      const metadata = createMetadataStore(
+        { logger: this.sub("store:metadata") },
+        { path: layout.metadata, migrations: NODE_MIGRATIONS },
+      );
       await this.up(metadata);
       this.metadataInstance = metadata;
 
@@ -115,6 +142,8 @@ export class CairnNode implements Startable {
         this.networkInstance = network;
       }
 
+      await this.startChainLink();
+
       const token = await ensureApiToken(config.api.token, config.dataDir, this.sub("api"));
       this.apiTokenPath = token.path;
 
@@ -125,6 +154,8 @@ export class CairnNode implements Startable {
           metrics: config.metrics.enabled ? this.metrics : undefined,
           walletAddress: this.walletInstance.address,
           network: this.networkInstance,
+          provider: this.providerInstance,
+          sales: this.salesInstance,
           logger: this.sub("api"),
         },
         {
@@ -164,6 +195,136 @@ export class CairnNode implements Startable {
     this.log.info("node stopped");
   }
 
+  /**
+   * The node's link to the chain: one transaction manager that owns the wallet's nonces,
+   * the chain watcher, and the services that write through the one and read the other
+   * (provider commands, the prover, the validator). A chain that cannot be reached at
+   * start is not fatal: the node still stores and serves data, and the chain's routes
+   * answer 503 until it is restarted with a reachable `chain.rpcUrl`. A chain with the
+   * wrong id is.
+   */
+  private async startChainLink(): Promise<void> {
+    const { config } = this.init;
+    const wallet = this.walletInstance;
+    const metadata = this.metadataInstance;
+    const blockstore = this.blockstoreInstance;
+    if (wallet === undefined || metadata === undefined || blockstore === undefined) return;
+    const publicClient = createChainClient(config.chain.rpcUrl, config.chain.id);
+    const sender = createTransactionManager(
+      { publicClient, account: wallet.account, logger: this.sub("chain:tx"), metrics: this.metrics },
+      {
+        chainId: config.chain.id,
+        feeBumpPercent: config.chain.feeBumpPercent,
+        bumpAfterBlocks: config.chain.bumpAfterBlocks,
+        bumpAfterMs: config.chain.bumpAfterMs,
+      },
+    );
+    try {
+      await this.up(sender);
+    } catch (err) {
+      if (!isTransportError(err)) throw err;
+      this.log.warn("the chain is unreachable; running without the market (restart once it is up)", {
+        rpcUrl: config.chain.rpcUrl,
+        err,
+      });
+      return;
+    }
+    const contracts = this.contractsOf(config.chain.id);
+    if (contracts === undefined) return;
+    const byName = (name: ContractName) => contracts.find((c) => c.name === name) as WatchedContract;
+    const market = byName("StorageMarket").address;
+    const registry = byName("ProviderRegistry");
+
+    this.providerInstance = createProviderAdmin({ sender, publicClient }, { registry: registry.address });
+    const sales = createSales(
+      { publicClient, sender, metadata, blockstore, logger: this.sub("sales"), metrics: this.metrics },
+      {
+        market,
+        marketFromBlock: byName("StorageMarket").fromBlock,
+        policy: {
+          space: BigInt(config.sales.space),
+          minPricePerBytePerSecond: BigInt(config.sales.minPricePerBytePerSecond),
+          maxDuration: BigInt(config.sales.maxDuration),
+          maxCollateralPerByte: BigInt(config.sales.maxCollateralPerByte),
+          takeOpenSlots: config.sales.takeOpenSlots,
+          takeRepairs: config.sales.takeRepairs,
+        },
+      },
+    );
+    await this.up(sales);
+    this.salesInstance = sales;
+    const watcher = createChainWatcher(
+      { publicClient, metadata, logger: this.sub("chain:watcher"), metrics: this.metrics },
+      { name: "node", contracts, confirmations: config.chain.confirmations },
+    );
+    // The validator subscribes to the watcher's events, so it exists before the watcher starts.
+    const validator = config.validator.enabled
+      ? createValidator(
+          {
+            publicClient,
+            sender,
+            metadata,
+            watcher,
+            logger: this.sub("market:validator"),
+            metrics: this.metrics,
+          },
+          { market },
+        )
+      : undefined;
+    // Also subscribes to the watcher, so it is created before the watcher starts.
+    const salesAgent = createSalesAgent(
+      {
+        publicClient,
+        sender,
+        metadata,
+        watcher,
+        sales,
+        logger: this.sub("sales:agent"),
+        source: new HttpSlotSource(
+          registryLocator(publicClient, { registry: registry.address, fromBlock: registry.fromBlock }),
+          { self: sender.address },
+        ),
+      },
+      { market },
+    );
+    await this.up(watcher);
+    await this.up(salesAgent);
+    if (config.market.prove) {
+      const prover = createProver(
+        {
+          publicClient,
+          sender,
+          metadata,
+          blocks: blockstore,
+          logger: this.sub("market:prover"),
+          metrics: this.metrics,
+        },
+        { market, recordSeeds: config.market.recordSeeds },
+      );
+      await this.up(prover);
+    }
+    if (validator !== undefined) await this.up(validator);
+  }
+
+  /** The contracts from `chain.deploymentFile`, else the generated module; undefined when neither knows the chain. */
+  private contractsOf(chainId: number): WatchedContract[] | undefined {
+    const file = this.init.config.chain.deploymentFile;
+    const given: Record<ContractName, ContractDeployment> | undefined =
+      file === undefined ? undefined : readDeploymentFile(file, chainId);
+    try {
+      return cairnContracts(chainId, given);
+    } catch (err) {
+      if (!(err instanceof InvalidChainOptionError)) throw err;
+      this.log.warn(
+        "no deployment known for this chain; running without the market (set chain.deploymentFile)",
+        {
+          chainId,
+        },
+      );
+      return undefined;
+    }
+  }
+
   private async up(service: Startable): Promise<void> {
     await service.start();
     this.started.push(service);
@@ -179,5 +340,7 @@ export class CairnNode implements Startable {
     }
     this.api = undefined;
     this.networkInstance = undefined;
+    this.providerInstance = undefined;
+    this.salesInstance = undefined;
   }
 }

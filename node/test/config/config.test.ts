@@ -56,7 +56,25 @@ describe("config", () => {
       bodyLimit: 1024 * 1024,
       uploadLimit: 10 * 1024 ** 3,
     });
-    expect(config.chain).toEqual({ rpcUrl: "http://127.0.0.1:8545", id: 98765 });
+    expect(config.chain).toEqual({
+      rpcUrl: "http://127.0.0.1:8545",
+      id: 98765,
+      confirmations: 2,
+      feeBumpPercent: 12,
+      bumpAfterBlocks: 3,
+      bumpAfterMs: 20_000,
+      deploymentFile: undefined,
+    });
+    expect(config.p2p).toEqual({
+      enabled: true,
+      listen: ["/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/tcp/4002/ws"],
+      announce: [],
+      bootstrap: [],
+      maxConnections: 200,
+    });
+    expect(config.market).toEqual({ prove: true, recordSeeds: true });
+    expect(config.validator).toEqual({ enabled: false });
+    expect(config.sales).toMatchObject({ space: 0, takeOpenSlots: false, takeRepairs: true });
     expect(config.wallet.keystore).toBe(join(homedir(), ".cairn", "keystore.json"));
     expect(config.log).toEqual({ level: "info", format: "auto" });
     expect(config.store.verifyOnRead).toBe(false);

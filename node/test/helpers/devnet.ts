@@ -75,14 +75,14 @@ export async function startDevnet(): Promise<Devnet> {
       rpcUrls: { default: { http: [rpcUrl] } },
     });
     const testClient = createTestClient({ chain, mode: "anvil", transport: http(rpcUrl) });
-    // Automine: one block per transaction, so tests do not wait for the 2 s block time.
-    await testClient.setAutomine(true);
 
     const deployment = await deployCairn({ rpcUrl, writeFiles: false, deploymentId: `node-test-${rpcPort}` });
     const contracts = deployment.contracts as Devnet["contracts"];
     // Only now stop the 2 s interval blocks (Ignition's deploy waits on them), so that
-    // from here on blocks move only when a test sends a transaction or mines.
+    // from here on blocks move only when a test sends a transaction or mines. anvil turns
+    // automine off with interval mining, so it is turned back on after.
     await testClient.setIntervalMining({ interval: 0 });
+    await testClient.setAutomine(true);
     const chainToStop = running;
     return {
       rpcUrl,

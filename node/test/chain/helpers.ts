@@ -1,0 +1,162 @@
+/**
+ * Shared pieces of the chain and market tests: a devnet whose anvil can be restarted on
+ * the same port with its state (blocks and hashes included), a metadata store with the
+ * chain (and market) tables, a logger that keeps its lines, and metric readers.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { createTestClient, type Hex, hexToBytes, http } from "viem";
+import { anvilBinary } from "../../../scripts/chain/paths.ts";
+import { CHAIN_SCHEMA } from "../../src/chain/index.ts";
+import { type Logger, LogManager } from "../../src/logging/index.ts";
+import type { Registry } from "../../src/metrics/index.ts";
+import { createMetadataStore, type MetadataStore, MIGRATIONS } from "../../src/store/metadata/index.ts";
+import { type Devnet, startDevnet } from "../helpers/devnet.ts";
+
+/** A logger whose JSON lines are kept in `lines` (and not printed). */
+export function captureLogger(name: string, level = "debug"): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const manager = new LogManager({ level, format: "json", sink: (line) => lines.push(line) });
+  return { logger: manager.logger(name), lines };
+}
+
+/** A metadata store at `path` with the node's migrations plus the given extra schemas, started. */
+export function metadataStore(
+  path: string,
+  extra: ReadonlyArray<{ name: string; up: string }> = [],
+): MetadataStore {
+  const store = createMetadataStore(
+    {},
+    {
+      path,
+      migrations: [
+        ...MIGRATIONS,
+        { version: MIGRATIONS.length + 1, ...CHAIN_SCHEMA },
+        ...extra.map((schema, i) => ({ version: MIGRATIONS.length + 2 + i, ...schema })),
+      ],
+    },
+  );
+  store.start();
+  return store;
+}
+
+/** A temporary folder removed at the end of the test. */
+export function tempFolder(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** The value of a counter or gauge series (0 when absent). */
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (metric === undefined) return 0;
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** One block per transaction and none otherwise, as startDevnet leaves it (after a restart too). */
+export async function automine(rpcUrl: string): Promise<void> {
+  const test = createTestClient({ mode: "anvil", transport: http(rpcUrl) });
+  // On anvil, interval mining 0 also turns automine off, so automine goes second.
+  await test.setIntervalMining({ interval: 0 });
+  await test.setAutomine(true);
+}
+
+export interface RestartableDevnet extends Devnet {
+  /** Stops anvil (the RPC goes away) and keeps its state; `resume` brings it back. */
+  halt(): Promise<void>;
+  /** Starts anvil again on the same port from the state `halt` kept. */
+  resume(): Promise<void>;
+}
+
+/**
+ * A devnet whose RPC can go away and come back on the same port with the same chain
+ * (blocks, hashes and state), as an operator's restarted node would. The state is taken
+ * with `anvil_dumpState` and loaded with `--load-state`; anvil's transaction pool is not
+ * part of it, so pending transactions are lost, as they may be in a real restart.
+ */
+export async function startRestartableDevnet(): Promise<RestartableDevnet> {
+  const devnet = await startDevnet();
+  const port = new URL(devnet.rpcUrl).port;
+  const folder = tempFolder("cairn-anvil-state-");
+  let replacement: ChildProcess | undefined;
+  let original = true;
+  const rpc = async (method: string, params: unknown[] = []) => {
+    const response = await fetch(devnet.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    return ((await response.json()) as { result: unknown }).result;
+  };
+  const stopReplacement = async () => {
+    const proc = replacement;
+    replacement = undefined;
+    if (proc === undefined || proc.exitCode !== null) return;
+    const exited = new Promise((resolve) => proc.once("exit", resolve));
+    proc.kill("SIGINT");
+    await exited;
+  };
+  const statePath = join(folder.path, "state.json");
+  let lastTimestamp = 0;
+  return {
+    ...devnet,
+    async halt() {
+      const latest = (await rpc("eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
+      lastTimestamp = Number(BigInt(latest.timestamp));
+      const dump = (await rpc("anvil_dumpState")) as Hex;
+      writeFileSync(statePath, gunzipSync(hexToBytes(dump)));
+      if (original) {
+        await devnet.stop();
+        original = false;
+      } else await stopReplacement();
+    },
+    async resume() {
+      const proc = spawn(
+        anvilBinary(),
+        [
+          "--load-state",
+          statePath,
+          "--chain-id",
+          "98765",
+          "--hardfork",
+          "london",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          port,
+          "--accounts",
+          "0",
+        ],
+        { stdio: "ignore" },
+      );
+      replacement = proc;
+      for (let i = 0; i < 100; i++) {
+        try {
+          if ((await rpc("eth_chainId")) !== undefined) break;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await automine(devnet.rpcUrl);
+      // A loaded anvil takes the wall clock for its next blocks; the chain's own clock (moved
+      // by tests, and ahead of or behind the wall) goes on from its last block instead.
+      await rpc("evm_setTime", [lastTimestamp + 1]);
+    },
+    async stop() {
+      if (original) await devnet.stop();
+      await stopReplacement();
+      folder.remove();
+    },
+  };
+}
