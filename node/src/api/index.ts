@@ -12,6 +12,7 @@ import type { Logger } from "../logging/index.ts";
 import type { Registry } from "../metrics/index.ts";
 import type { CairnBlockstore } from "../store/blocks/index.ts";
 import type { ProviderAdmin } from "../provider/index.ts";
+import type { Purchasing } from "../purchasing/index.ts";
 import type { Sales } from "../sales/index.ts";
 import type { MetadataStore } from "../store/metadata/index.ts";
 import { ApiServer } from "./server.ts";
@@ -55,6 +56,8 @@ export interface ApiComponents {
   provider?: ProviderAdmin;
   /** The node's selling side, for `/api/v1/slots`; absent without a chain link. */
   sales?: Sales;
+  /** The node's buying side, for `/api/v1/storage`; absent without a chain link. */
+  purchasing?: Purchasing;
   /** @default logger("api") */
   logger?: Logger;
 }

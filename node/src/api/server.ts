@@ -34,6 +34,7 @@ import { gatewayRoutes } from "./routes/gateway.ts";
 import { peerRoutes } from "./routes/peers.ts";
 import { providerRoutes } from "./routes/provider.ts";
 import { slotRoutes } from "./routes/slots.ts";
+import { storageRoutes } from "./routes/storage.ts";
 import { systemRoutes } from "./routes/system.ts";
 
 const MiB = 1024 * 1024;
@@ -235,6 +236,7 @@ export class ApiServer implements Startable {
           { name: "network", description: "libp2p peers" },
           { name: "provider", description: "This node's provider account on the registry" },
           { name: "slots", description: "Slots this node sells: uploads from clients, and downloads" },
+          { name: "storage", description: "Buying storage: quotes, requests, status, withdrawal" },
         ],
       },
       refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
@@ -281,6 +283,7 @@ export class ApiServer implements Startable {
     await app.register(async (scope) => peerRoutes(scope, this.context));
     await app.register(async (scope) => providerRoutes(scope, this.context));
     await app.register(async (scope) => slotRoutes(scope, this.context, this.context.components.sales));
+    await app.register(async (scope) => storageRoutes(scope, this.context));
     await app.ready();
     return app;
   }

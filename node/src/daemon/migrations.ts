@@ -5,10 +5,18 @@
  */
 import { CHAIN_SCHEMA } from "../chain/index.ts";
 import { MARKET_SCHEMA } from "../market/index.ts";
+import { PURCHASING_SCHEMA } from "../purchasing/index.ts";
+import { REPUTATION_SCHEMA } from "../reputation/index.ts";
 import { SALES_SCHEMA } from "../sales/index.ts";
 import { MIGRATIONS, type Migration } from "../store/metadata/index.ts";
 
-const SERVICE_SCHEMAS: readonly Omit<Migration, "version">[] = [CHAIN_SCHEMA, MARKET_SCHEMA, SALES_SCHEMA];
+const SERVICE_SCHEMAS: readonly Omit<Migration, "version">[] = [
+  CHAIN_SCHEMA,
+  MARKET_SCHEMA,
+  SALES_SCHEMA,
+  REPUTATION_SCHEMA,
+  PURCHASING_SCHEMA,
+];
 
 export const NODE_MIGRATIONS: readonly Migration[] = [
   ...MIGRATIONS,

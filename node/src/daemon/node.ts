@@ -13,12 +13,21 @@ import {
   type WatchedContract,
 } from "../chain/index.ts";
 import type { ContractName } from "../generated/contracts.ts";
-import { createProver, createValidator } from "../market/index.ts";
+import {
+  createDirectorySync,
+  createDiscovery,
+  type Discovery,
+  pollRegistryLogs,
+  ProviderDirectory,
+} from "../discovery/index.ts";
+import { createProver, createValidator, HeldSlotStore } from "../market/index.ts";
+import { createPurchasing, directoryProviderSource, type Purchasing } from "../purchasing/index.ts";
+import { createReputation, type ReputationService } from "../reputation/index.ts";
 import {
   createSales,
   createSalesAgent,
+  directoryLocator,
   HttpSlotSource,
-  registryLocator,
   type Sales,
 } from "../sales/index.ts";
 import { createProviderAdmin, type ProviderAdmin } from "../provider/index.ts";
@@ -53,6 +62,10 @@ export class CairnNode implements Startable {
   private networkInstance: CairnLibp2p | undefined;
   private providerInstance: ProviderAdmin | undefined;
   private salesInstance: Sales | undefined;
+  private purchasingInstance: Purchasing | undefined;
+  private reputationInstance: ReputationService | undefined;
+  private directoryInstance: ProviderDirectory | undefined;
+  private discoveryInstance: Discovery | undefined;
   /** The file the API token was read from or written to. */
   apiTokenPath: string | undefined;
 
@@ -89,6 +102,16 @@ export class CairnNode implements Startable {
     return this.networkInstance;
   }
 
+  /** Finds providers of a CID in the DHT; absent when p2p is off. */
+  get discovery(): Discovery | undefined {
+    return this.discoveryInstance;
+  }
+
+  /** The providers known from the registry; absent without a chain link. */
+  get directory(): ProviderDirectory | undefined {
+    return this.directoryInstance;
+  }
+
   get metadata(): MetadataStore {
     if (this.metadataInstance === undefined) throw new NodeStateError("the node is not running");
     return this.metadataInstance;
@@ -113,6 +136,10 @@ export class CairnNode implements Startable {
       );
       await this.up(metadata);
       this.metadataInstance = metadata;
+
+      const reputation = createReputation({ metadata, logger: this.sub("reputation") });
+      await this.up(reputation);
+      this.reputationInstance = reputation;
 
       this.walletInstance =
         this.components.wallet ??
@@ -143,6 +170,7 @@ export class CairnNode implements Startable {
       }
 
       await this.startChainLink();
+      await this.startDiscovery();
 
       const token = await ensureApiToken(config.api.token, config.dataDir, this.sub("api"));
       this.apiTokenPath = token.path;
@@ -156,6 +184,7 @@ export class CairnNode implements Startable {
           network: this.networkInstance,
           provider: this.providerInstance,
           sales: this.salesInstance,
+          purchasing: this.purchasingInstance,
           logger: this.sub("api"),
         },
         {
@@ -235,7 +264,41 @@ export class CairnNode implements Startable {
     const market = byName("StorageMarket").address;
     const registry = byName("ProviderRegistry");
 
+    // Who the providers are (wallet, offer, endpoints, peer id), folded from registry events.
+    const directory = new ProviderDirectory();
+    const directorySync = createDirectorySync(
+      {
+        directory,
+        source: pollRegistryLogs({
+          client: publicClient,
+          address: registry.address,
+          confirmations: config.chain.confirmations,
+          logger: this.sub("discovery:registry"),
+        }),
+        reputation: this.reputationInstance,
+        logger: this.sub("discovery:registry"),
+      },
+      { fromBlock: registry.fromBlock },
+    );
+    await this.up(directorySync);
+    this.directoryInstance = directory;
+
     this.providerInstance = createProviderAdmin({ sender, publicClient }, { registry: registry.address });
+    // Resumes unfinished purchases at start.
+    const purchasing = createPurchasing(
+      {
+        sender,
+        publicClient,
+        metadata,
+        blockstore,
+        providers: directoryProviderSource(directory, directorySync),
+        reputation: this.reputationInstance,
+        logger: this.sub("purchasing"),
+      },
+      { market },
+    );
+    await this.up(purchasing);
+    this.purchasingInstance = purchasing;
     const sales = createSales(
       { publicClient, sender, metadata, blockstore, logger: this.sub("sales"), metrics: this.metrics },
       {
@@ -280,10 +343,7 @@ export class CairnNode implements Startable {
         watcher,
         sales,
         logger: this.sub("sales:agent"),
-        source: new HttpSlotSource(
-          registryLocator(publicClient, { registry: registry.address, fromBlock: registry.fromBlock }),
-          { self: sender.address },
-        ),
+        source: new HttpSlotSource(directoryLocator(directory), { self: sender.address }),
       },
       { market },
     );
@@ -304,6 +364,35 @@ export class CairnNode implements Startable {
       await this.up(prover);
     }
     if (validator !== undefined) await this.up(validator);
+  }
+
+  /**
+   * Announces the datasets this node stores and the datasets of the slots it holds in the
+   * DHT (re-announced on a timer), and finds the providers of a CID for downloads.
+   */
+  private async startDiscovery(): Promise<void> {
+    const network = this.networkInstance;
+    const metadata = this.metadataInstance;
+    if (network === undefined || metadata === undefined) return;
+    const held = new HeldSlotStore(metadata);
+    const discovery = createDiscovery(
+      {
+        dht: network.services.dht,
+        peerId: network.peerId,
+        directory: this.directoryInstance,
+        metrics: this.metrics,
+        logger: this.sub("discovery"),
+      },
+      {
+        cids: () => {
+          const cids = new Set(metadata.datasets.list({ limit: Number.MAX_SAFE_INTEGER }).map((d) => d.cid));
+          for (const slot of held.inState("filled")) cids.add(slot.datasetCid);
+          return cids;
+        },
+      },
+    );
+    await this.up(discovery);
+    this.discoveryInstance = discovery;
   }
 
   /** The contracts from `chain.deploymentFile`, else the generated module; undefined when neither knows the chain. */
@@ -342,5 +431,9 @@ export class CairnNode implements Startable {
     this.networkInstance = undefined;
     this.providerInstance = undefined;
     this.salesInstance = undefined;
+    this.purchasingInstance = undefined;
+    this.reputationInstance = undefined;
+    this.directoryInstance = undefined;
+    this.discoveryInstance = undefined;
   }
 }

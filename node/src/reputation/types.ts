@@ -29,3 +29,29 @@ export interface ReputationRecorder {
   /** The peer's score in the context, 0 (worst) to 100 (best); unknown peers get the neutral prior. */
   score(peerId: string, context: ReputationContext): number;
 }
+
+/** Where a log sits in the chain. */
+export interface ChainPosition {
+  blockNumber: bigint;
+  logIndex: number;
+}
+
+/**
+ * For events read from the chain, which a node replays from the deploy block at every
+ * start: each must count once, however often it is read.
+ */
+export interface ChainReputationRecorder extends ReputationRecorder {
+  /**
+   * Records the event only if `position` is past the last position recorded under
+   * `cursor` (one cursor per log source, e.g. "registry"), and moves the cursor there.
+   * Returns whether it counted. The cursor is written in the same transaction as the
+   * score, so a crash can never count an event twice.
+   */
+  recordOnce(
+    cursor: string,
+    position: ChainPosition,
+    peerId: string,
+    context: ReputationContext,
+    event: ReputationEvent,
+  ): boolean;
+}
