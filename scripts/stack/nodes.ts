@@ -26,6 +26,8 @@ export interface NodeSpec {
   apiPort: number;
   /** libp2p TCP port; WebSockets listens on the next one. */
   p2pPort: number;
+  /** Flags for the node's role (`--sales-space`, `--validator-enabled`, ...). */
+  flags: readonly string[];
 }
 
 export interface StackNode {
@@ -103,6 +105,7 @@ export async function startStackNode(options: StartNodeOptions): Promise<StackNo
     "--log-format",
     "json",
   ];
+  args.push(...spec.flags);
   if (options.bootstrap.length > 0) args.push("--p2p-bootstrap", options.bootstrap.join(","));
   if (options.corsOrigins.length > 0) args.push("--api-cors-origins", options.corsOrigins.join(","));
   const proc = spawnLogged(spec.role, process.execPath, args, {

@@ -8,6 +8,7 @@
  * accounts. Later parts (the market agent's roles, the dApp) join the same group of
  * services, and Ctrl-C stops them all in reverse order.
  */
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startIndexer } from "../../subgraph/runner/indexer.ts";
 import { ChainError } from "../chain/errors.ts";
@@ -25,6 +26,15 @@ import { printSummary } from "./summary.ts";
 
 /** The local indexer's GraphQL port, as graph-node's query port. */
 const INDEXER_PORT = 8000;
+/** What each role's node does besides storing and serving data. */
+const ROLE_FLAGS: Record<string, readonly string[]> = {
+  // Providers sell up to 8 GiB each, and take open slots and repairs.
+  provider: ["--sales-space", "8GiB", "--sales-max-collateral-per-byte", "1000", "--sales-take-open-slots"],
+  // The client buys; it holds no slots, so it does not prove.
+  client: ["--no-market-prove"],
+  validator: ["--no-market-prove", "--validator-enabled"],
+};
+
 /** The nodes, in start order; the first is the others' bootstrap peer. */
 const NODE_ROLES = [
   "provider1",
@@ -37,7 +47,12 @@ const NODE_ROLES = [
   "validator",
 ];
 /** Node i serves its REST API on 8080 + i, and libp2p on TCP 4001 + 2i and WebSockets 4002 + 2i. */
-const NODES: NodeSpec[] = NODE_ROLES.map((role, i) => ({ role, apiPort: 8080 + i, p2pPort: 4001 + 2 * i }));
+const NODES: NodeSpec[] = NODE_ROLES.map((role, i) => ({
+  role,
+  apiPort: 8080 + i,
+  p2pPort: 4001 + 2 * i,
+  flags: ROLE_FLAGS[role.replace(/\d+$/, "")] ?? [],
+}));
 
 const HELP = `Usage: npm start [-- options]
 
@@ -116,6 +131,9 @@ async function startNodes(
   deploymentFile: string,
 ): Promise<StackNode[]> {
   const stateDir = join(STATE_DIR, "nodes");
+  // The devnet starts from genesis each time, so what the nodes remember of the last one
+  // (held slots, purchases, the chain watcher's cursor) describes a chain that is gone.
+  rmSync(stateDir, { recursive: true, force: true });
   const start = (spec: NodeSpec, bootstrap: readonly string[]) =>
     services.add(`${spec.role}'s node`, () =>
       startStackNode({ spec, rpcUrl, deploymentFile, stateDir, bootstrap, corsOrigins: [] }),

@@ -6,7 +6,8 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 /** node:util parseArgs, strict, with its errors turned into one short `UsageError` line. */
 export function parse<O extends Options>(args: string[], options: O, command: string) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
+    // allowNegative: a boolean flag is true alone and false as --no-<flag>.
+    return parseArgs({ args, options, strict: true, allowPositionals: true, allowNegative: true });
   } catch (err) {
     const code = (err as { code?: string }).code;
     const message = (err as Error).message;
