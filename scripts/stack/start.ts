@@ -4,9 +4,9 @@
  * Today: the chain from genesis/ (Clique PoA by default, or anvil), the contracts
  * deployed through the deploy pipeline, the local indexer running the subgraph's
  * mappings, eight Cairn nodes (provider1..6, client1 and validator, each a `cairn start`
- * process that joins the others over libp2p), and a summary of endpoints and dev
- * accounts. Later parts (the market agent's roles, the dApp) join the same group of
- * services, and Ctrl-C stops them all in reverse order.
+ * process that joins the others over libp2p, the providers registered and staked), the
+ * dApp, and a summary of endpoints and dev accounts. Ctrl-C stops them all in reverse
+ * order.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -22,10 +22,14 @@ import { STATE_DIR } from "../lib/paths.ts";
 import { type NodeSpec, type StackNode, startStackNode, waitForPeers } from "./nodes.ts";
 import { registerProviders } from "./providers.ts";
 import { ServiceGroup } from "./service-group.ts";
+import { startWebServer } from "./web.ts";
 import { printSummary } from "./summary.ts";
 
 /** The local indexer's GraphQL port, as graph-node's query port. */
 const INDEXER_PORT = 8000;
+/** The dApp's port, Next's usual one. */
+const WEB_PORT = 3000;
+const WEB_ORIGIN = `http://127.0.0.1:${WEB_PORT}`;
 /** What each role's node does besides storing and serving data. */
 const ROLE_FLAGS: Record<string, readonly string[]> = {
   // Providers sell up to 8 GiB each, and take open slots and repairs.
@@ -73,6 +77,7 @@ async function main(): Promise<number> {
   try {
     await assertPortsFree([
       { port: INDEXER_PORT, what: "GraphQL of the local indexer" },
+      { port: WEB_PORT, what: "the dApp" },
       ...NODES.flatMap((spec) => [
         { port: spec.apiPort, what: `REST API of ${spec.role}'s node` },
         { port: spec.p2pPort, what: `libp2p TCP of ${spec.role}'s node` },
@@ -108,12 +113,18 @@ async function main(): Promise<number> {
     const nodes = await startNodes(services, rpcUrl, deploymentFile);
     console.log("registering the providers ...");
     await registerProviders(nodes, (line) => console.log(`  ${line}`));
+    console.log("starting the dApp (next dev; the first page compiles in a minute or so) ...");
+    const web = await services.add("dApp", () =>
+      startWebServer({ port: WEB_PORT, rpcUrl, graphqlUrl: indexer.url, logDir: STATE_DIR }),
+    );
+
     printSummary({
       chain,
       engine: options.engine,
       deployment,
       accounts: devAccounts,
       graphqlUrl: indexer.url,
+      webUrl: web.url,
       nodes,
     });
   } catch (error) {
@@ -136,7 +147,7 @@ async function startNodes(
   rmSync(stateDir, { recursive: true, force: true });
   const start = (spec: NodeSpec, bootstrap: readonly string[]) =>
     services.add(`${spec.role}'s node`, () =>
-      startStackNode({ spec, rpcUrl, deploymentFile, stateDir, bootstrap, corsOrigins: [] }),
+      startStackNode({ spec, rpcUrl, deploymentFile, stateDir, bootstrap, corsOrigins: [WEB_ORIGIN] }),
     );
   const [first, ...rest] = NODES;
   if (first === undefined) return [];

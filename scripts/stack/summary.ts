@@ -9,6 +9,8 @@ export interface SummaryInput {
   accounts: readonly DevAccount[];
   /** The local indexer's GraphQL endpoint. */
   graphqlUrl: string;
+  /** The dApp. */
+  webUrl?: string;
   /** The Cairn nodes running, with their REST APIs and API token files. */
   nodes: {
     name: string;
@@ -25,6 +27,7 @@ export function formatSummary({
   deployment,
   accounts,
   graphqlUrl,
+  webUrl,
   nodes,
 }: SummaryInput): string {
   const lines = [
@@ -35,6 +38,7 @@ export function formatSummary({
     ...chain.rpcUrls.map(
       (url, i) => `  RPC         ${url}${chain.rpcUrls.length > 1 ? ` (sealer ${i + 1})` : ""}`,
     ),
+    ...(webUrl ? [`  dApp        ${webUrl}  (pick a "dev account" in its wallet menu: local devnet only)`] : []),
     `  GraphQL     ${graphqlUrl}  (local indexer, graph-node's query shape)`,
     ...nodes.map(
       ({ name, apiUrl, peerId }) =>

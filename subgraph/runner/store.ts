@@ -5,7 +5,8 @@
  * closed after B. `blocks` keeps the hash of each block the indexer committed, which is
  * how it finds the fork point; `meta` says what deployment the data belongs to.
  */
-import { DatabaseSync } from "node:sqlite";
+// node:sqlite through the node's loader, which drops the one ExperimentalWarning it prints.
+import { type Database, DatabaseSync } from "@cairn/node/sqlite";
 import { type Entity, entityFromJson, entityToJson } from "./values.ts";
 
 export interface BlockPointer {
@@ -18,7 +19,7 @@ export interface BlockPointer {
 export type BlockChanges = Map<string, { entityType: string; id: string; entity: Entity | null }>;
 
 export class EntityStore {
-  private readonly db: DatabaseSync;
+  private readonly db: Database;
 
   /** `path` is a file, or ":memory:" for tests. */
   constructor(path: string) {

@@ -1,0 +1,51 @@
+"use client";
+/** The live quote: the providers chosen, the price, the escrow and the expected durability. */
+import { formatBytes, formatEth, formatProbability, shortAddress } from "../../../lib/format.ts";
+import type { Quote } from "../../../lib/quote.ts";
+import { perGibMonth } from "../../../lib/units.ts";
+
+export function QuotePanel({ quote, n }: { quote: Quote; n: number }) {
+  return (
+    <section aria-label="quote" data-testid="quote">
+      <h2>Quote</h2>
+      <p>
+        {n} slots of {formatBytes(quote.slotSize)} · price{" "}
+        {formatEth(perGibMonth(quote.pricePerBytePerSecond))} per GiB·month (
+        {String(quote.pricePerBytePerSecond)} wei/B/s) · escrow <b>{formatEth(quote.escrow)}</b> · expected
+        durability <b>{formatProbability(quote.durability)}</b>
+      </p>
+      {quote.missing > 0 && (
+        <p className="bad">
+          Only {quote.chosen.length} provider(s) accept these terms; {quote.missing} more needed. Lower n, or
+          change the duration.
+        </p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th>Slot</th>
+            <th>Provider</th>
+            <th>Price / GiB·month</th>
+            <th>Reputation</th>
+            <th>Region</th>
+            <th>Infrastructure</th>
+            <th>API</th>
+          </tr>
+        </thead>
+        <tbody>
+          {quote.chosen.map((c, i) => (
+            <tr key={c.address}>
+              <td>{i}</td>
+              <td title={c.address}>{shortAddress(c.address)}</td>
+              <td>{formatEth(perGibMonth(c.price))}</td>
+              <td>{(c.reputation * 100).toFixed(0)} %</td>
+              <td>{c.region}</td>
+              <td>{c.infrastructure}</td>
+              <td className="muted">{c.apiUrl}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
