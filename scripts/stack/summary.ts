@@ -38,7 +38,9 @@ export function formatSummary({
     ...chain.rpcUrls.map(
       (url, i) => `  RPC         ${url}${chain.rpcUrls.length > 1 ? ` (sealer ${i + 1})` : ""}`,
     ),
-    ...(webUrl ? [`  dApp        ${webUrl}  (pick a "dev account" in its wallet menu: local devnet only)`] : []),
+    ...(webUrl
+      ? [`  dApp        ${webUrl}  (pick a "dev account" in its wallet menu: local devnet only)`]
+      : []),
     `  GraphQL     ${graphqlUrl}  (local indexer, graph-node's query shape)`,
     ...nodes.map(
       ({ name, apiUrl, peerId }) =>
