@@ -58,17 +58,75 @@ function readLength(buf: Uint8ArrayList, max: number): { length: number; prefix:
   return undefined;
 }
 
-/** Encodes one message as a frame. Throws {@link MessageTooLargeError} past the maximum. */
+/** Protobuf tags (field number << 3 | wire type 2) of `Message.blocks` and `Block`'s fields. */
+const TAG_BLOCKS = (2 << 3) | 2;
+const TAG_PREFIX = (1 << 3) | 2;
+const TAG_DATA = (2 << 3) | 2;
+
+/**
+ * Encodes one message as a frame. Throws {@link MessageTooLargeError} past the maximum.
+ *
+ * Blocks are framed by hand: protobuf allows a message's fields in any order, so the frame
+ * is the other fields encoded by protons, followed by each `blocks` entry as a small header
+ * plus the block's bytes, all written once into a single buffer with the length prefix.
+ */
 export function encodeFrame(
   message: Partial<Message>,
   maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE,
 ): Uint8ArrayList {
-  const body = Message.encode(message);
-  if (body.byteLength > maxMessageSize) {
-    throw new MessageTooLargeError(`message of ${body.byteLength} bytes exceeds ${maxMessageSize}`);
+  const { blocks, ...rest } = message;
+  const head = Message.encode(rest);
+  const pieces: Uint8Array[] = [head];
+  let length = head.byteLength;
+  for (const block of blocks ?? []) {
+    const prefixLength = varint(block.prefix.byteLength);
+    const dataLength = varint(block.data.byteLength);
+    const inner =
+      1 +
+      prefixLength.byteLength +
+      block.prefix.byteLength +
+      1 +
+      dataLength.byteLength +
+      block.data.byteLength;
+    const innerLength = varint(inner);
+    const header = new Uint8Array(
+      1 +
+        innerLength.byteLength +
+        1 +
+        prefixLength.byteLength +
+        block.prefix.byteLength +
+        1 +
+        dataLength.byteLength,
+    );
+    let at = 0;
+    header[at++] = TAG_BLOCKS;
+    header.set(innerLength, at);
+    at += innerLength.byteLength;
+    header[at++] = TAG_PREFIX;
+    header.set(prefixLength, at);
+    at += prefixLength.byteLength;
+    header.set(block.prefix, at);
+    at += block.prefix.byteLength;
+    header[at++] = TAG_DATA;
+    header.set(dataLength, at);
+    pieces.push(header, block.data);
+    length += header.byteLength + block.data.byteLength;
   }
-  // Two chunks instead of a concatenation: the body can be megabytes of block data.
-  return new Uint8ArrayList(varint(body.byteLength), body);
+  if (length > maxMessageSize) {
+    throw new MessageTooLargeError(`message of ${length} bytes exceeds ${maxMessageSize}`);
+  }
+  // One contiguous chunk per frame, length prefix included. Each chunk handed to the stream
+  // becomes its own Yamux and Noise frame, so many small chunks (or a separate prefix) cost
+  // more than the one copy of the block data made here (measured: about 2x slower).
+  const prefix = varint(length);
+  const frame = new Uint8Array(prefix.byteLength + length);
+  frame.set(prefix, 0);
+  let offset = prefix.byteLength;
+  for (const piece of pieces) {
+    frame.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return new Uint8ArrayList(frame);
 }
 
 /** Writes one message, waiting for the stream to drain when its buffer is full. */

@@ -44,3 +44,36 @@ export const DEFAULT_FLUSH_BYTES = 512 * 1024;
 
 /** Wantlist entries a provider looks up and reads from disk ahead of the one it is sending. */
 export const DEFAULT_READ_AHEAD = 4;
+
+/** Blocks served at once across all peers; past it, turns go round robin by priority. */
+export const DEFAULT_SERVE_SLOTS = 8;
+
+/** Wants a peer may send per second (a 256 KiB block each: 2 GiB/s). */
+export const DEFAULT_MAX_WANTS_PER_SECOND = 8192;
+
+/** Block bytes served to one peer per second; Infinity means no limit. */
+export const DEFAULT_MAX_BYTES_PER_SECOND = Number.POSITIVE_INFINITY;
+
+/** How long (ms) a provider waits for a voucher from a peer past its credit before cutting it off. */
+export const DEFAULT_PAYMENT_TIMEOUT = 10_000;
+
+/** Bytes of recently served blocks kept in memory. */
+export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A paying-reputation score (0 to 100) at or above this gets the full credit limit; below
+ * it the limit shrinks in proportion, to nothing at 0 (the free allowance still applies).
+ */
+export const FULL_CREDIT_SCORE = 50;
+
+/** Blocks a download keeps in flight at most with one provider. */
+export const DEFAULT_SOURCE_MAX_WINDOW = 64;
+
+/** Blocks a download's sequential reader requests ahead of the one it is reading. */
+export const DEFAULT_PREFETCH = 64;
+
+/**
+ * How long (ms) closing a session waits for the provider to close its side before
+ * resetting the stream: a provider that never closes must not hold the client.
+ */
+export const DEFAULT_CLOSE_TIMEOUT = 2_000;

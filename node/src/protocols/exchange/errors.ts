@@ -46,3 +46,18 @@ export class PriceTooHighError extends Error {
 export class SessionClosedError extends Error {
   override name = "SessionClosedError" as const;
 }
+
+/** A peer stayed past its credit without paying; the provider cut it off. */
+export class PaymentRequiredError extends Error {
+  override name = "PaymentRequiredError" as const;
+}
+
+/** A provider charges for blocks and this node has no payer to pay it with. */
+export class NoPayerError extends Error {
+  override name = "NoPayerError" as const;
+}
+
+/** A download could not get a block from any provider. */
+export class NoProvidersError extends Error {
+  override name = "NoProvidersError" as const;
+}

@@ -4,24 +4,32 @@ import type { CID } from "multiformats/cid";
 import type { Logger } from "../../logging/index.ts";
 import { type Counter, counter } from "../../metrics/index.ts";
 import type { Startable } from "../../utils/startable.ts";
-import { readMessages, writeMessage } from "./codec.ts";
+import { BlockCache } from "./block-cache.ts";
 import {
+  DEFAULT_BLOCK_CACHE_BYTES,
   DEFAULT_BLOCK_TIMEOUT,
   DEFAULT_FLUSH_BYTES,
   DEFAULT_READ_AHEAD,
   DEFAULT_MAX_INBOUND_STREAMS,
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_OUTBOUND_STREAMS,
+  DEFAULT_MAX_BYTES_PER_SECOND,
   DEFAULT_MAX_WANTS_PER_MESSAGE,
+  DEFAULT_MAX_WANTS_PER_SECOND,
   DEFAULT_MESSAGE_TIMEOUT,
+  DEFAULT_PAYMENT_TIMEOUT,
+  DEFAULT_PREFETCH,
   DEFAULT_PRICE_PER_BLOCK,
+  DEFAULT_SERVE_SLOTS,
   DEFAULT_SESSION_WINDOW,
+  DEFAULT_SOURCE_MAX_WINDOW,
   PROTOCOL_NAME,
 } from "./constants.ts";
+import { DecisionEngine, type ServedLedger } from "./decision/engine.ts";
 import { ExchangeNotStartedError } from "./errors.ts";
-import { answerWantlist } from "./handlers/wantlist.ts";
-import type { ExchangeComponents, ExchangeInit, SessionInit } from "./index.ts";
+import type { DownloadInit, ExchangeComponents, ExchangeInit, SessionInit } from "./index.ts";
 import { ProviderSession } from "./session.ts";
+import { MultiSourceSession, type ProviderAddress } from "./want-manager.ts";
 
 interface ExchangeMetrics {
   blocksSent: Counter;
@@ -41,6 +49,9 @@ interface ExchangeMetrics {
 export class Exchange implements Startable {
   private readonly components: ExchangeComponents;
   private readonly init: Required<Omit<ExchangeInit, "pricePerBlock">> & { pricePerBlock: bigint };
+  private readonly engine: DecisionEngine;
+  /** The serving path reads through this; it is also what the engine serves from. */
+  readonly cache: BlockCache;
   private readonly log: Logger;
   private readonly metrics: ExchangeMetrics | undefined;
   private readonly sessions = new Set<ProviderSession>();
@@ -59,7 +70,33 @@ export class Exchange implements Startable {
       sessionWindow: init.sessionWindow ?? DEFAULT_SESSION_WINDOW,
       blockTimeout: init.blockTimeout ?? DEFAULT_BLOCK_TIMEOUT,
       pricePerBlock: init.pricePerBlock ?? DEFAULT_PRICE_PER_BLOCK,
+      serveSlots: init.serveSlots ?? DEFAULT_SERVE_SLOTS,
+      maxWantsPerSecond: init.maxWantsPerSecond ?? DEFAULT_MAX_WANTS_PER_SECOND,
+      maxBytesPerSecond: init.maxBytesPerSecond ?? DEFAULT_MAX_BYTES_PER_SECOND,
+      paymentTimeout: init.paymentTimeout ?? DEFAULT_PAYMENT_TIMEOUT,
+      blockCacheBytes: init.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES,
     };
+    checkInit(this.init);
+    this.cache = new BlockCache(components.blockstore, this.init.blockCacheBytes);
+    this.engine = new DecisionEngine(
+      {
+        blockstore: this.cache,
+        cashier: components.cashier,
+        reputation: components.reputation,
+        log: log.child("decision"),
+      },
+      {
+        pricePerBlock: this.init.pricePerBlock,
+        maxMessageSize: this.init.maxMessageSize,
+        messageTimeout: this.init.messageTimeout,
+        flushBytes: Math.min(DEFAULT_FLUSH_BYTES, this.init.maxMessageSize),
+        readAhead: DEFAULT_READ_AHEAD,
+        serveSlots: this.init.serveSlots,
+        maxWantsPerSecond: this.init.maxWantsPerSecond,
+        maxBytesPerSecond: this.init.maxBytesPerSecond,
+        paymentTimeout: this.init.paymentTimeout,
+      },
+    );
     const registry = components.metrics;
     if (registry !== undefined) {
       this.metrics = {
@@ -139,6 +176,7 @@ export class Exchange implements Startable {
         maxMessageSize: this.init.maxMessageSize,
         messageTimeout: this.init.messageTimeout,
         maxPrice: init.maxPrice,
+        payer: this.components.payer,
       },
       this.log.child("session"),
       {
@@ -154,30 +192,51 @@ export class Exchange implements Startable {
     return session;
   }
 
+  /**
+   * A download over several providers (the WantManager): `providers` is a list, or an
+   * async iterable such as DHT `findProviders` results, consumed as it yields.
+   */
+  download(
+    providers: Iterable<ProviderAddress> | AsyncIterable<ProviderAddress>,
+    init: DownloadInit = {},
+  ): MultiSourceSession {
+    if (!this.started) throw new ExchangeNotStartedError("the exchange is not started");
+    const maxWindow = init.maxWindow ?? DEFAULT_SOURCE_MAX_WINDOW;
+    return new MultiSourceSession(
+      (provider, options) =>
+        // The provider session never times a block out itself: the download does, and re-asks elsewhere.
+        this.session(
+          provider,
+          { window: maxWindow, blockTimeout: MAX_TIMER_MS, maxPrice: init.maxPrice },
+          options,
+        ),
+      providers,
+      {
+        blockTimeout: init.blockTimeout ?? this.init.blockTimeout,
+        initialWindow: Math.min(init.initialWindow ?? this.init.sessionWindow, maxWindow),
+        maxWindow,
+        prefetch: init.prefetch ?? DEFAULT_PREFETCH,
+        maxPrice: init.maxPrice,
+      },
+      this.log.child("download"),
+      this.components.reputation,
+      init.onProgress,
+    );
+  }
+
+  /** What this node has served `peer` (blocks, bytes, wants), or undefined if nothing. */
+  served(peer: PeerId | string): ServedLedger | undefined {
+    return this.engine.ledger(peer.toString());
+  }
+
   private async onStream(stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer;
     this.inbound.add(stream);
-    const framing = { maxMessageSize: this.init.maxMessageSize, messageTimeout: this.init.messageTimeout };
     try {
-      for await (const message of readMessages(stream, framing)) {
-        if (message.wantlist !== undefined) {
-          const sent = await answerWantlist(
-            {
-              blockstore: this.components.blockstore,
-              priceOf: () => this.init.pricePerBlock,
-              maxMessageSize: this.init.maxMessageSize,
-              flushBytes: Math.min(DEFAULT_FLUSH_BYTES, this.init.maxMessageSize),
-              readAhead: DEFAULT_READ_AHEAD,
-              send: (m) => writeMessage(stream, m, framing),
-            },
-            message.wantlist,
-          );
-          this.metrics?.blocksSent.inc(sent.blocksSent);
-          this.metrics?.bytesSent.inc(sent.bytesSent);
-        }
-        // Payment and account messages are accepted and ignored until accounting lands.
-      }
-      await stream.close();
+      const before = { ...(this.engine.ledger(peer.toString()) ?? { blocksSent: 0, bytesSent: 0 }) };
+      const after = await this.engine.serve(stream, peer.toString());
+      this.metrics?.blocksSent.inc(after.blocksSent - before.blocksSent);
+      this.metrics?.bytesSent.inc(after.bytesSent - before.bytesSent);
     } catch (err) {
       const name = (err as Error).name;
       this.metrics?.badStreams.inc({ reason: name });
@@ -185,6 +244,23 @@ export class Exchange implements Startable {
       if (stream.status === "open") stream.abort(err as Error);
     } finally {
       this.inbound.delete(stream);
+    }
+  }
+}
+
+/** setTimeout's largest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function checkInit(init: Record<string, unknown>): void {
+  for (const [field, value] of Object.entries(init)) {
+    if (typeof value === "bigint") {
+      if (value < 0n) throw new RangeError(`exchange option ${field} must be >= 0, got ${value}`);
+    } else if (typeof value === "number") {
+      const ok =
+        value === Number.POSITIVE_INFINITY
+          ? field === "maxBytesPerSecond" || field === "maxWantsPerSecond"
+          : Number.isFinite(value) && value >= (field === "blockCacheBytes" ? 0 : 1);
+      if (!ok) throw new RangeError(`exchange option ${field} must be a positive number, got ${value}`);
     }
   }
 }

@@ -12,9 +12,21 @@ import type { AbortOptions, PeerId, Stream } from "@libp2p/interface";
 import type { CID } from "multiformats/cid";
 import type { Logger } from "../../logging/index.ts";
 import { Message, readMessages, writeMessage } from "./codec.ts";
-import { BlockNotFoundError, InvalidBlockError, PriceTooHighError, SessionClosedError } from "./errors.ts";
-import type { ExchangeBlockstore, Presence } from "./types.ts";
+import { DEFAULT_CLOSE_TIMEOUT } from "./constants.ts";
+import {
+  BlockNotFoundError,
+  InvalidBlockError,
+  InvalidMessageError,
+  NoPayerError,
+  PriceTooHighError,
+  SessionClosedError,
+} from "./errors.ts";
+import type { ExchangeBlockstore, ExchangePayer, Presence, ProviderTerms, SignedVoucher } from "./types.ts";
 import { cidOfBlock, decodeAmount, decodeCid, encodeAmount } from "./wire.ts";
+
+function hexBytes(hex: `0x${string}`): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
+}
 
 export interface SessionOptions {
   window: number;
@@ -24,6 +36,8 @@ export interface SessionOptions {
   messageTimeout: number;
   /** The most this session pays per block (wei); unset leaves the price to the provider. */
   maxPrice?: bigint;
+  /** Pays providers that state a price; without it such a provider's blocks are unpaid. */
+  payer?: ExchangePayer;
 }
 
 export interface SessionStats {
@@ -38,11 +52,23 @@ export interface SessionHooks {
   onBlock?(cid: CID, bytes: number): void;
   onInvalidBlock?(err: Error): void;
   onClose?(session: ProviderSession): void;
+  /** The provider stated its terms (first message of a paid stream). */
+  onTerms?(terms: ProviderTerms): void;
 }
 
 interface Waiter<T> {
   resolve(value: T): void;
   reject(err: Error): void;
+  /** Called when the block has arrived and been verified, before it is stored. */
+  arrived?(): void;
+}
+
+export interface GetOptions extends AbortOptions {
+  /**
+   * Called once the block has arrived and matched its CID, before the durable write: the
+   * provider's part is done then, so this is where its latency is measured.
+   */
+  onArrived?(): void;
 }
 
 interface Want {
@@ -82,6 +108,13 @@ export class ProviderSession {
   private writing: Promise<void> = Promise.resolve();
   private closed: Error | undefined;
   private readonly done: Promise<void>;
+  /** What the provider charges, once it said. */
+  terms: ProviderTerms | undefined;
+  /** The account is announced; until then, what received blocks cost is held here. */
+  private accountReady = false;
+  private owedBeforeAccount = 0n;
+  /** wei worth of blocks received from this provider (what it charged, by our count). */
+  received = 0n;
 
   constructor(
     stream: Stream,
@@ -98,6 +131,16 @@ export class ProviderSession {
     this.log = log;
     this.hooks = hooks;
     this.done = this.read();
+  }
+
+  /** Whether the session still works (not closed, failed or cut off). */
+  get isOpen(): boolean {
+    return this.closed === undefined;
+  }
+
+  /** Wants sent and not yet answered. */
+  get pending(): number {
+    return this.inFlight;
   }
 
   /** Asks whether the provider has each block, and at what price. */
@@ -119,11 +162,21 @@ export class ProviderSession {
         options,
       );
     }
-    return Promise.all(answers);
+    const signal = options.signal;
+    if (signal === undefined) return Promise.all(answers);
+    // A provider that never answers must not hold the caller past its signal.
+    return new Promise<Presence[]>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      if (signal.aborted) onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      Promise.all(answers)
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   /** Fetches one block: verified, stored, then returned. */
-  get(cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {
+  get(cid: CID, options: GetOptions = {}): Promise<Uint8Array> {
     this.assertOpen();
     options.signal?.throwIfAborted();
     const key = cid.toString();
@@ -145,6 +198,7 @@ export class ProviderSession {
       };
       // The listener goes as soon as the request settles, so one signal shared by many gets does not pile up listeners.
       const waiter: Waiter<Uint8Array> = {
+        arrived: options.onArrived,
         resolve: (bytes) => {
           signal?.removeEventListener("abort", onAbort);
           resolve(bytes);
@@ -168,7 +222,19 @@ export class ProviderSession {
   /** Closes our side of the stream and fails whatever is still pending. */
   async close(): Promise<void> {
     if (this.closed === undefined) this.fail(new SessionClosedError("session closed"));
-    await this.stream.close().catch(() => {});
+    // Closing ends our side; the reader then waits for the provider to end its side. One that
+    // never does is reset after a short wait, so a silent provider cannot hold the client.
+    const wait = Math.min(this.options.messageTimeout, DEFAULT_CLOSE_TIMEOUT);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const reset = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.stream.abort(new SessionClosedError(`provider ${this.peer} did not close within ${wait} ms`));
+        resolve();
+      }, wait);
+    });
+    await this.stream.close({ signal: AbortSignal.timeout(wait) }).catch(() => {});
+    await Promise.race([this.done, reset]);
+    clearTimeout(timer);
     await this.done;
   }
 
@@ -189,20 +255,93 @@ export class ProviderSession {
 
   /** Writes are chained so messages leave in order; a failed write ends the session. */
   private send(entries: Message.Wantlist.Entry[], options: AbortOptions = {}): void {
+    this.sendMessage({ wantlist: { entries, full: false } }, options);
+  }
+
+  private sendMessage(message: Partial<Message>, options: AbortOptions = {}): void {
     this.writing = this.writing
       .then(async () => {
         if (this.closed !== undefined) return;
-        await writeMessage(
-          this.stream,
-          { wantlist: { entries, full: false } },
-          {
-            ...options,
-            maxMessageSize: this.options.maxMessageSize,
-            messageTimeout: this.options.messageTimeout,
-          },
-        );
+        await writeMessage(this.stream, message, {
+          ...options,
+          maxMessageSize: this.options.maxMessageSize,
+          messageTimeout: this.options.messageTimeout,
+        });
       })
       .catch((err: Error) => this.fail(err));
+  }
+
+  /** Sends a payment voucher once it is signed; a failed signing ends the session. */
+  private sendVoucher(voucher: Promise<SignedVoucher>): void {
+    voucher.then(
+      (v) =>
+        this.sendMessage({
+          payment: {
+            channelId: hexBytes(v.channelId),
+            cumulativeAmount: encodeAmount(v.cumulativeAmount),
+            signature: hexBytes(v.signature),
+          },
+        }),
+      (err: Error) => {
+        this.log.warn("could not pay the provider", { peer: this.peer.toString(), err });
+        this.fail(err);
+      },
+    );
+  }
+
+  /** The provider's terms: open an account with it when it charges. */
+  private receiveTerms(t: Message.Terms): void {
+    if (t.recipient.byteLength !== 20) {
+      throw new InvalidMessageError(`terms.recipient must be 20 bytes, got ${t.recipient.byteLength}`);
+    }
+    const terms: ProviderTerms = {
+      recipient: `0x${Buffer.from(t.recipient).toString("hex")}`,
+      pricePerBlock: decodeAmount(t.pricePerBlock),
+      paymentThreshold: decodeAmount(t.paymentThreshold),
+    };
+    this.terms = terms;
+    this.hooks.onTerms?.(terms);
+    if (terms.pricePerBlock === 0n) return;
+    const payer = this.options.payer;
+    if (payer === undefined) {
+      this.fail(
+        new NoPayerError(
+          `provider ${this.peer} charges ${terms.pricePerBlock} wei per block and no payer is set`,
+        ),
+      );
+      this.stream.abort(new NoPayerError("no payer"));
+      return;
+    }
+    const peer = this.peer.toString();
+    payer.openAccount(peer, terms).then(
+      (account) => {
+        this.sendMessage({
+          account: { address: hexBytes(account.address), channelId: hexBytes(account.channelId) },
+        });
+        this.accountReady = true;
+        const owed = this.owedBeforeAccount;
+        this.owedBeforeAccount = 0n;
+        const due = payer.owe(peer, owed);
+        if (due !== undefined) this.sendVoucher(due);
+      },
+      (err: Error) => {
+        this.log.warn("could not open a payment account", { peer, err });
+        this.fail(err);
+      },
+    );
+  }
+
+  /** Counts what a block the provider sent cost us, and pays when a voucher is due. */
+  private charge(): void {
+    const price = this.terms?.pricePerBlock ?? 0n;
+    if (price === 0n || this.options.payer === undefined) return;
+    this.received += price;
+    if (!this.accountReady) {
+      this.owedBeforeAccount += price;
+      return;
+    }
+    const due = this.options.payer.owe(this.peer.toString(), price);
+    if (due !== undefined) this.sendVoucher(due);
   }
 
   /** Sends queued wants while the window has room. */
@@ -268,6 +407,7 @@ export class ProviderSession {
         // An idle session legitimately hears nothing; each want has its own block timeout instead.
         messageTimeout: MAX_TIMER_MS,
       })) {
+        if (message.terms !== undefined) this.receiveTerms(message.terms);
         for (const block of message.blocks) this.receiveBlock(block);
         for (const presence of message.blockPresences) this.receivePresence(presence);
         this.pump();
@@ -297,6 +437,7 @@ export class ProviderSession {
     if (want === undefined || !want.sent || want.arrived === true) {
       if (this.requested.has(key)) {
         this.stats.duplicateBlocks++;
+        this.charge(); // the provider sent it before our cancel reached it, and charged it
         return;
       }
       // Its bytes hash to a CID we never asked for: a corrupt or substituted block.
@@ -306,6 +447,8 @@ export class ProviderSession {
       return;
     }
     want.arrived = true;
+    this.charge();
+    for (const w of want.waiters) w.arrived?.();
     clearTimeout(want.timer);
     this.inFlight--;
     this.storing++;

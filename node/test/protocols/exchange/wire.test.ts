@@ -25,7 +25,7 @@ function memoryStore(blocks: Map<string, Uint8Array>): ExchangeBlockstore & { re
     getBytes: async (cid) => {
       reads.push(cid.toString());
       const b = blocks.get(cid.toString());
-      if (b === undefined) throw new Error("absent");
+      if (b === undefined) throw Object.assign(new Error("absent"), { name: "NotFoundError" });
       return b;
     },
     put: async (cid) => cid,

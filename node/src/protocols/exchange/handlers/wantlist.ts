@@ -3,9 +3,9 @@
  * block for each want-block it holds, and DontHave where the client asked for it. Answers
  * are batched into as few messages as fit under the maximum message size.
  *
- * This is the direct, unscheduled path. The DecisionEngine (ledgers, fair queues, rate
- * limits, credit) will sit in front of it; cancel entries matter once wants are queued
- * there and are ignored here, where every wantlist is answered before the next is read.
+ * The DecisionEngine feeds it batches from a peer's want queue (where cancels take
+ * effect) and passes `admit`, which decides, block by block, whether and when it may go:
+ * fair turns, rate limits and credit.
  */
 import type { AbortOptions } from "@libp2p/interface";
 import type { CID } from "multiformats/cid";
@@ -26,6 +26,12 @@ export interface WantlistContext {
   /** Entries looked up and read ahead of the one being sent. */
   readAhead: number;
   send(message: Partial<Message>): Promise<void>;
+  /**
+   * Called before each block is added to a response. It may wait (a turn, a rate limit, a
+   * payment: `flush` sends what is gathered so far, so the client can count and pay for it)
+   * or throw to end the stream. Resolves with a release to call once the block is handed on.
+   */
+  admit?(price: bigint, bytes: number, priority: number, flush: () => Promise<void>): Promise<() => void>;
 }
 
 interface Lookup {
@@ -45,13 +51,17 @@ async function lookUp(
   if (entry.cancel) return undefined;
   const cid = decodeCid(entry.cid);
   const price = ctx.priceOf(cid);
-  const have = await ctx.blockstore.has(cid, options);
   const maxPrice = entry.maxPrice.byteLength === 0 ? undefined : decodeAmount(entry.maxPrice);
   const serve =
-    have &&
-    entry.wantType === Message.Wantlist.WantType.WantBlock &&
-    (maxPrice === undefined || price <= maxPrice);
-  return { entry, cid, price, have, data: serve ? await ctx.blockstore.getBytes(cid, options) : undefined };
+    entry.wantType === Message.Wantlist.WantType.WantBlock && (maxPrice === undefined || price <= maxPrice);
+  if (!serve) return { entry, cid, price, have: await ctx.blockstore.has(cid, options) };
+  // Read straight away rather than asking `has` first: one file operation less per block.
+  try {
+    return { entry, cid, price, have: true, data: await ctx.blockstore.getBytes(cid, options) };
+  } catch (err) {
+    if ((err as Error).name === "NotFoundError") return { entry, cid, price, have: false };
+    throw err;
+  }
 }
 
 export interface WantlistResult {
@@ -59,14 +69,27 @@ export interface WantlistResult {
   bytesSent: number;
 }
 
-export async function answerWantlist(
+/** Where a provider's wants come from: one stream's want queue, or a single wantlist. */
+export interface WantSource {
+  /** Up to `max` wants available now, without waiting. */
+  takeNow(max: number): Message.Wantlist.Entry[];
+  /** Up to `max` wants, waiting for some; an empty list once no more will come. */
+  take(max: number): Promise<Message.Wantlist.Entry[]>;
+}
+
+/**
+ * Serves wants as they come, in order: up to `readAhead` are looked up and read from the
+ * store at once, refilled from the source as each one is sent, so disk reads overlap
+ * sending across wantlists, not only within one. A response is sent once it holds
+ * `flushBytes`, or as soon as nothing more is ready, so the client never waits on a
+ * half-filled response.
+ */
+export async function serveWants(
   ctx: WantlistContext,
-  wantlist: Message.Wantlist,
+  source: WantSource,
   options: AbortOptions = {},
 ): Promise<WantlistResult> {
   const result: WantlistResult = { blocksSent: 0, bytesSent: 0 };
-  // Every CID is parsed before anything is read, so a bad one aborts the stream up front.
-  for (const entry of wantlist.entries) decodeCid(entry.cid);
   let blocks: Message.Block[] = [];
   let presences: Message.BlockPresence[] = [];
   let size = 0;
@@ -82,20 +105,25 @@ export async function answerWantlist(
     push();
     size += entrySize;
   };
-
-  // Look up and read ahead a few entries while earlier blocks are being sent.
-  const lookups: Array<Promise<Lookup | undefined> | undefined> = [];
-  const lookup = (i: number): Promise<Lookup | undefined> | undefined => {
-    const entry = wantlist.entries[i];
-    if (entry === undefined) return undefined;
-    lookups[i] ??= lookUp(ctx, entry, options);
-    lookups[i]?.catch(() => {}); // a rejection is thrown when awaited below, in order
-    return lookups[i];
+  const lookups: Array<Promise<Lookup | undefined>> = [];
+  const start = (entries: Message.Wantlist.Entry[]): void => {
+    for (const entry of entries) {
+      const lookup = lookUp(ctx, entry, options);
+      lookup.catch(() => {}); // a rejection is thrown when awaited below, in order
+      lookups.push(lookup);
+    }
   };
-  for (let i = 0; i < wantlist.entries.length; i++) {
-    for (let j = i; j < i + ctx.readAhead; j++) lookup(j);
-    const found = await lookup(i);
-    lookups[i] = undefined;
+
+  while (true) {
+    if (lookups.length < ctx.readAhead) start(source.takeNow(ctx.readAhead - lookups.length));
+    if (lookups.length === 0) {
+      await flush();
+      const next = await source.take(ctx.readAhead);
+      if (next.length === 0) break;
+      start(next);
+      continue;
+    }
+    const found = await (lookups.shift() as Promise<Lookup | undefined>);
     if (found === undefined) continue;
     const { entry, price, have, data, cid } = found;
     const maxPrice = entry.maxPrice.byteLength === 0 ? undefined : decodeAmount(entry.maxPrice);
@@ -121,14 +149,36 @@ export async function answerWantlist(
       continue;
     }
     const prefix = cidPrefix(cid);
-    await add(data.byteLength + prefix.byteLength + ENTRY_OVERHEAD, () =>
-      blocks.push({ prefix, data: data as Uint8Array<ArrayBuffer> }),
-    );
-    result.blocksSent++;
-    result.bytesSent += data.byteLength;
-    // Send what we have once it is worth a frame, so the client verifies and refills its window sooner.
-    if (size >= ctx.flushBytes) await flush();
+    const release = await ctx.admit?.(price, data.byteLength, entry.priority, flush);
+    try {
+      await add(data.byteLength + prefix.byteLength + ENTRY_OVERHEAD, () =>
+        blocks.push({ prefix, data: data as Uint8Array<ArrayBuffer> }),
+      );
+      result.blocksSent++;
+      result.bytesSent += data.byteLength;
+      // Send what we have once it is worth a frame, so the client verifies and refills its window sooner.
+      if (size >= ctx.flushBytes) await flush();
+    } finally {
+      release?.();
+    }
   }
   await flush();
   return result;
+}
+
+/** Answers one wantlist in entry order (what `serveWants` does over a single list). */
+export async function answerWantlist(
+  ctx: WantlistContext,
+  wantlist: Message.Wantlist,
+  options: AbortOptions = {},
+): Promise<WantlistResult> {
+  // Every CID is parsed before anything is read, so a bad one aborts the stream up front.
+  for (const entry of wantlist.entries) decodeCid(entry.cid);
+  let next = 0;
+  const takeNow = (max: number): Message.Wantlist.Entry[] => {
+    const entries = wantlist.entries.slice(next, next + max);
+    next += entries.length;
+    return entries;
+  };
+  return serveWants(ctx, { takeNow, take: async (max) => takeNow(max) }, options);
 }

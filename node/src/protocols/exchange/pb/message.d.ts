@@ -10,6 +10,7 @@ export interface Message {
   pendingBytes: number;
   payment?: Message.Payment;
   account?: Message.Account;
+  terms?: Message.Terms;
 }
 export declare namespace Message {
   interface Wantlist {
@@ -223,6 +224,32 @@ export declare namespace Message {
       opts?: DecodeOptions<Account>,
     ): Generator<AccountAddressFieldEvent | AccountChannelIdFieldEvent>;
   }
+  interface Terms {
+    recipient: Uint8Array<ArrayBuffer>;
+    pricePerBlock: Uint8Array<ArrayBuffer>;
+    paymentThreshold: Uint8Array<ArrayBuffer>;
+  }
+  namespace Terms {
+    const codec: () => Codec<Terms>;
+    interface TermsRecipientFieldEvent {
+      field: "$.recipient";
+      value: Uint8Array<ArrayBuffer>;
+    }
+    interface TermsPricePerBlockFieldEvent {
+      field: "$.pricePerBlock";
+      value: Uint8Array<ArrayBuffer>;
+    }
+    interface TermsPaymentThresholdFieldEvent {
+      field: "$.paymentThreshold";
+      value: Uint8Array<ArrayBuffer>;
+    }
+    function encode(obj: Partial<Terms>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Terms>): Terms;
+    function stream(
+      buf: Uint8Array | Uint8ArrayList,
+      opts?: DecodeOptions<Terms>,
+    ): Generator<TermsRecipientFieldEvent | TermsPricePerBlockFieldEvent | TermsPaymentThresholdFieldEvent>;
+  }
   const codec: () => Codec<Message>;
   interface MessageWantlistEntriesCidFieldEvent {
     field: "$.wantlist.entries[].cid";
@@ -307,6 +334,18 @@ export declare namespace Message {
     field: "$.account.channelId";
     value: Uint8Array<ArrayBuffer>;
   }
+  interface MessageTermsRecipientFieldEvent {
+    field: "$.terms.recipient";
+    value: Uint8Array<ArrayBuffer>;
+  }
+  interface MessageTermsPricePerBlockFieldEvent {
+    field: "$.terms.pricePerBlock";
+    value: Uint8Array<ArrayBuffer>;
+  }
+  interface MessageTermsPaymentThresholdFieldEvent {
+    field: "$.terms.paymentThreshold";
+    value: Uint8Array<ArrayBuffer>;
+  }
   function encode(obj: Partial<Message>): Uint8Array<ArrayBuffer>;
   function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Message>): Message;
   function stream(
@@ -331,5 +370,8 @@ export declare namespace Message {
     | MessagePaymentSignatureFieldEvent
     | MessageAccountAddressFieldEvent
     | MessageAccountChannelIdFieldEvent
+    | MessageTermsRecipientFieldEvent
+    | MessageTermsPricePerBlockFieldEvent
+    | MessageTermsPaymentThresholdFieldEvent
   >;
 }

@@ -713,6 +713,112 @@ export var Message;
     }
     Account.stream = stream;
   })((Account = Message.Account || (Message.Account = {})));
+  let Terms;
+  (function (Terms) {
+    let _codec;
+    Terms.codec = () => {
+      if (_codec == null) {
+        _codec = message(
+          (obj, w, opts = {}) => {
+            if (opts.lengthDelimited !== false) {
+              w.fork();
+            }
+            if (obj.recipient != null && obj.recipient.byteLength > 0) {
+              w.uint32(10);
+              w.bytes(obj.recipient);
+            }
+            if (obj.pricePerBlock != null && obj.pricePerBlock.byteLength > 0) {
+              w.uint32(18);
+              w.bytes(obj.pricePerBlock);
+            }
+            if (obj.paymentThreshold != null && obj.paymentThreshold.byteLength > 0) {
+              w.uint32(26);
+              w.bytes(obj.paymentThreshold);
+            }
+            if (opts.lengthDelimited !== false) {
+              w.ldelim();
+            }
+          },
+          (reader, length, opts = {}) => {
+            const obj = {
+              recipient: uint8ArrayAlloc(0),
+              pricePerBlock: uint8ArrayAlloc(0),
+              paymentThreshold: uint8ArrayAlloc(0),
+            };
+            const end = length == null ? reader.len : reader.pos + length;
+            while (reader.pos < end) {
+              const tag = reader.uint32();
+              switch (tag >>> 3) {
+                case 1: {
+                  obj.recipient = reader.bytes();
+                  break;
+                }
+                case 2: {
+                  obj.pricePerBlock = reader.bytes();
+                  break;
+                }
+                case 3: {
+                  obj.paymentThreshold = reader.bytes();
+                  break;
+                }
+                default: {
+                  reader.skipType(tag & 7);
+                  break;
+                }
+              }
+            }
+            return obj;
+          },
+          function* (reader, length, prefix, opts = {}) {
+            const end = length == null ? reader.len : reader.pos + length;
+            while (reader.pos < end) {
+              const tag = reader.uint32();
+              switch (tag >>> 3) {
+                case 1: {
+                  yield {
+                    field: `${prefix}.recipient`,
+                    value: reader.bytes(),
+                  };
+                  break;
+                }
+                case 2: {
+                  yield {
+                    field: `${prefix}.pricePerBlock`,
+                    value: reader.bytes(),
+                  };
+                  break;
+                }
+                case 3: {
+                  yield {
+                    field: `${prefix}.paymentThreshold`,
+                    value: reader.bytes(),
+                  };
+                  break;
+                }
+                default: {
+                  reader.skipType(tag & 7);
+                  break;
+                }
+              }
+            }
+          },
+        );
+      }
+      return _codec;
+    };
+    function encode(obj) {
+      return encodeMessage(obj, Terms.codec());
+    }
+    Terms.encode = encode;
+    function decode(buf, opts) {
+      return decodeMessage(buf, Terms.codec(), opts);
+    }
+    Terms.decode = decode;
+    function stream(buf, opts) {
+      return streamMessage(buf, Terms.codec(), opts);
+    }
+    Terms.stream = stream;
+  })((Terms = Message.Terms || (Message.Terms = {})));
   let _codec;
   Message.codec = () => {
     if (_codec == null) {
@@ -748,6 +854,10 @@ export var Message;
           if (obj.account != null) {
             w.uint32(50);
             Message.Account.codec().encode(obj.account, w);
+          }
+          if (obj.terms != null) {
+            w.uint32(58);
+            Message.Terms.codec().encode(obj.terms, w);
           }
           if (opts.lengthDelimited !== false) {
             w.ldelim();
@@ -817,6 +927,12 @@ export var Message;
               case 6: {
                 obj.account = Message.Account.codec().decode(reader, reader.uint32(), {
                   limits: opts.limits?.account,
+                });
+                break;
+              }
+              case 7: {
+                obj.terms = Message.Terms.codec().decode(reader, reader.uint32(), {
+                  limits: opts.limits?.terms,
                 });
                 break;
               }
@@ -916,6 +1032,12 @@ export var Message;
               case 6: {
                 yield* Message.Account.codec().stream(reader, reader.uint32(), `${prefix}.account`, {
                   limits: opts.limits?.account,
+                });
+                break;
+              }
+              case 7: {
+                yield* Message.Terms.codec().stream(reader, reader.uint32(), `${prefix}.terms`, {
+                  limits: opts.limits?.terms,
                 });
                 break;
               }
