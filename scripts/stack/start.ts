@@ -34,8 +34,9 @@ const WEB_ORIGIN = `http://127.0.0.1:${WEB_PORT}`;
 const ROLE_FLAGS: Record<string, readonly string[]> = {
   // Providers sell up to 8 GiB each, and take open slots and repairs.
   provider: ["--sales-space", "8GiB", "--sales-max-collateral-per-byte", "1000", "--sales-take-open-slots"],
-  // The client buys; it holds no slots, so it does not prove.
-  client: ["--no-market-prove"],
+  // The client buys, and pays for retrievals from a 1 ETH channel budget; it holds no
+  // slots, so it does not prove.
+  client: ["--no-market-prove", "--payments-budget", "1000000000000000000"],
   validator: ["--no-market-prove", "--validator-enabled"],
 };
 

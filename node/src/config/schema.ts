@@ -18,6 +18,15 @@ import {
 } from "../chain/constants.ts";
 import { DEFAULT_LISTEN_ADDRESSES, DEFAULT_MAX_CONNECTIONS } from "../network/constants.ts";
 import {
+  DEFAULT_CHANNEL_DEPOSIT,
+  DEFAULT_CLOSE_DELAY,
+  DEFAULT_FREE_ALLOWANCE,
+  DEFAULT_FREE_ALLOWANCE_REFILL_PER_SECOND,
+  DEFAULT_PAYMENT_THRESHOLD,
+  DEFAULT_PAYMENT_TOLERANCE_PERCENT,
+  DEFAULT_SETTLE_THRESHOLD,
+} from "../payments/constants.ts";
+import {
   boolean,
   bytes,
   type Field,
@@ -184,6 +193,64 @@ export const CONFIG_SCHEMA = {
       max: 10_000,
       default: DEFAULT_MAX_CONNECTIONS,
       doc: "Open libp2p connections at most; the least useful are pruned beyond this.",
+    }),
+  },
+  exchange: {
+    pricePerBlock: string({
+      pattern: /^[0-9]{1,78}$/,
+      default: "1000000000",
+      doc: "Price quoted per 256 KiB block served to peers, in wei (a decimal integer); 0 serves for free.",
+    }),
+    maxBytesPerSecond: optional(
+      integer({
+        min: 1,
+        max: Number.MAX_SAFE_INTEGER,
+        doc: "Block bytes served to one peer per second. Unset: no limit.",
+      }),
+    ),
+  },
+  payments: {
+    threshold: string({
+      pattern: /^[0-9]{1,78}$/,
+      default: String(DEFAULT_PAYMENT_THRESHOLD),
+      doc: "Debt (wei) a peer may run up before this node waits for its voucher; clients pay at half of it.",
+    }),
+    tolerancePercent: integer({
+      min: 0,
+      max: 1000,
+      default: Number(DEFAULT_PAYMENT_TOLERANCE_PERCENT),
+      doc: "Debt tolerated past the threshold, in percent of it, before a peer is cut off.",
+    }),
+    freeAllowance: string({
+      pattern: /^[0-9]{1,78}$/,
+      default: String(DEFAULT_FREE_ALLOWANCE),
+      doc: "Service (wei) each peer gets free, for manifests and probes; it refills at freeAllowancePerSecond.",
+    }),
+    freeAllowancePerSecond: string({
+      pattern: /^[0-9]{1,78}$/,
+      default: String(DEFAULT_FREE_ALLOWANCE_REFILL_PER_SECOND),
+      doc: "wei per second the free allowance refills.",
+    }),
+    settleThreshold: string({
+      pattern: /^[0-9]{1,78}$/,
+      default: String(DEFAULT_SETTLE_THRESHOLD),
+      doc: "Unsettled voucher value (wei) above which this node cashes a channel's latest voucher on-chain.",
+    }),
+    budget: string({
+      pattern: /^[0-9]{1,78}$/,
+      default: "0",
+      doc: "Most wei this node keeps deposited in payment channels it opens to pay providers. 0 opens none.",
+    }),
+    channelDeposit: string({
+      pattern: /^[0-9]{1,78}$/,
+      default: String(DEFAULT_CHANNEL_DEPOSIT),
+      doc: "wei deposited when a channel is opened or topped up, unless more is needed.",
+    }),
+    closeDelay: integer({
+      min: 0,
+      max: 365 * 24 * 3600,
+      default: DEFAULT_CLOSE_DELAY,
+      doc: "Seconds between asking to close a channel this node opened and its refund.",
     }),
   },
   market: {

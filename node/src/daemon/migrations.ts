@@ -5,6 +5,7 @@
  */
 import { CHAIN_SCHEMA } from "../chain/index.ts";
 import { MARKET_SCHEMA } from "../market/index.ts";
+import { PAYMENTS_SCHEMA } from "../payments/index.ts";
 import { PURCHASING_SCHEMA } from "../purchasing/index.ts";
 import { REPUTATION_SCHEMA } from "../reputation/index.ts";
 import { SALES_SCHEMA } from "../sales/index.ts";
@@ -16,6 +17,7 @@ const SERVICE_SCHEMAS: readonly Omit<Migration, "version">[] = [
   SALES_SCHEMA,
   REPUTATION_SCHEMA,
   PURCHASING_SCHEMA,
+  PAYMENTS_SCHEMA,
 ];
 
 export const NODE_MIGRATIONS: readonly Migration[] = [

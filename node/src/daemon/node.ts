@@ -21,6 +21,15 @@ import {
   ProviderDirectory,
 } from "../discovery/index.ts";
 import { createProver, createValidator, HeldSlotStore } from "../market/index.ts";
+import { createExchange, type Exchange } from "../protocols/exchange/index.ts";
+import {
+  type ChannelPayer,
+  ChannelExchangePayer,
+  contractChannelReader,
+  createChannelPayer,
+  createProviderAccounting,
+  type ProviderAccounting,
+} from "../payments/index.ts";
 import { createPurchasing, directoryProviderSource, type Purchasing } from "../purchasing/index.ts";
 import { createReputation, type ReputationService } from "../reputation/index.ts";
 import {
@@ -63,6 +72,9 @@ export class CairnNode implements Startable {
   private providerInstance: ProviderAdmin | undefined;
   private salesInstance: Sales | undefined;
   private purchasingInstance: Purchasing | undefined;
+  private accountingInstance: ProviderAccounting | undefined;
+  private channelsInstance: ChannelPayer | undefined;
+  private exchangeInstance: Exchange | undefined;
   private reputationInstance: ReputationService | undefined;
   private directoryInstance: ProviderDirectory | undefined;
   private discoveryInstance: Discovery | undefined;
@@ -100,6 +112,21 @@ export class CairnNode implements Startable {
   /** The libp2p node, when `p2p.enabled`. */
   get network(): CairnLibp2p | undefined {
     return this.networkInstance;
+  }
+
+  /** The block exchange; absent when p2p is off. */
+  get exchange(): Exchange | undefined {
+    return this.exchangeInstance;
+  }
+
+  /** The client's payment channels; absent without a chain link. */
+  get channels(): ChannelPayer | undefined {
+    return this.channelsInstance;
+  }
+
+  /** The vouchers this node receives as a provider; absent without a chain link. */
+  get accounting(): ProviderAccounting | undefined {
+    return this.accountingInstance;
   }
 
   /** Finds providers of a CID in the DHT; absent when p2p is off. */
@@ -171,6 +198,7 @@ export class CairnNode implements Startable {
 
       await this.startChainLink();
       await this.startDiscovery();
+      await this.startExchange();
 
       const token = await ensureApiToken(config.api.token, config.dataDir, this.sub("api"));
       this.apiTokenPath = token.path;
@@ -284,6 +312,44 @@ export class CairnNode implements Startable {
     this.directoryInstance = directory;
 
     this.providerInstance = createProviderAdmin({ sender, publicClient }, { registry: registry.address });
+
+    // Payments for the block exchange: vouchers this node receives as a provider, and the
+    // channels it opens to pay providers as a client.
+    const paymentChannels = byName("PaymentChannels").address;
+    const channels = contractChannelReader(publicClient, paymentChannels);
+    const accounting = createProviderAccounting(
+      {
+        metadata,
+        channels,
+        transactions: sender,
+        reputation: this.reputationInstance,
+        logger: this.sub("payments"),
+      },
+      {
+        chainId: config.chain.id,
+        paymentChannels,
+        pricePerBlock: BigInt(config.exchange.pricePerBlock),
+        paymentThreshold: BigInt(config.payments.threshold),
+        tolerancePercent: BigInt(config.payments.tolerancePercent),
+        freeAllowance: BigInt(config.payments.freeAllowance),
+        freeAllowanceRefillPerSecond: BigInt(config.payments.freeAllowancePerSecond),
+        settleThreshold: BigInt(config.payments.settleThreshold),
+      },
+    );
+    await this.up(accounting);
+    this.accountingInstance = accounting;
+    const payer = createChannelPayer(
+      { metadata, channels, transactions: sender, signer: wallet.account, logger: this.sub("payments") },
+      {
+        chainId: config.chain.id,
+        paymentChannels,
+        budget: BigInt(config.payments.budget),
+        channelDeposit: BigInt(config.payments.channelDeposit),
+        closeDelay: config.payments.closeDelay,
+      },
+    );
+    await this.up(payer);
+    this.channelsInstance = payer;
     // Resumes unfinished purchases at start.
     const purchasing = createPurchasing(
       {
@@ -395,6 +461,36 @@ export class CairnNode implements Startable {
     this.discoveryInstance = discovery;
   }
 
+  /**
+   * `/cairn/exchange/1.0.0`: serves blocks to peers, charging them through the payments
+   * service, and fetches from providers, paying through this node's channels. Without a
+   * chain link it serves for free and cannot pay providers that charge.
+   */
+  private async startExchange(): Promise<void> {
+    const network = this.networkInstance;
+    const blockstore = this.blockstoreInstance;
+    if (network === undefined || blockstore === undefined) return;
+    const { config } = this.init;
+    const exchange = createExchange(
+      {
+        network,
+        blockstore,
+        cashier: this.accountingInstance,
+        payer:
+          this.channelsInstance === undefined ? undefined : new ChannelExchangePayer(this.channelsInstance),
+        reputation: this.reputationInstance,
+        metrics: this.metrics,
+        logger: this.sub("exchange"),
+      },
+      {
+        pricePerBlock: this.accountingInstance === undefined ? 0n : BigInt(config.exchange.pricePerBlock),
+        maxBytesPerSecond: config.exchange.maxBytesPerSecond,
+      },
+    );
+    await this.up(exchange);
+    this.exchangeInstance = exchange;
+  }
+
   /** The contracts from `chain.deploymentFile`, else the generated module; undefined when neither knows the chain. */
   private contractsOf(chainId: number): WatchedContract[] | undefined {
     const file = this.init.config.chain.deploymentFile;
@@ -432,6 +528,9 @@ export class CairnNode implements Startable {
     this.providerInstance = undefined;
     this.salesInstance = undefined;
     this.purchasingInstance = undefined;
+    this.accountingInstance = undefined;
+    this.channelsInstance = undefined;
+    this.exchangeInstance = undefined;
     this.reputationInstance = undefined;
     this.directoryInstance = undefined;
     this.discoveryInstance = undefined;
