@@ -66,11 +66,13 @@ export async function generateContractsModule(outFile = GENERATED_CONTRACTS_MODU
     ]),
   );
   sections.push(
-    `/** Where each contract lives, per chain id, and the block it was deployed at. */\nexport const deployments = ${JSON.stringify(
+    // Typed by shape, not by the chains listed: a fresh clone lists none until the first
+    // deploy, and code that reads a chain's deployment must handle its absence either way.
+    `/** A contract's address on a chain, and the block it was deployed at. */\nexport interface ContractDeployment {\n  address: \`0x\${string}\`;\n  blockNumber: number;\n}\n\n/** Where each contract lives, per chain id (as a string key), from deployments/<chainId>.json. */\nexport const deployments: Readonly<Record<string, Readonly<Record<ContractName, ContractDeployment>>>> = ${JSON.stringify(
       byChain,
       null,
       2,
-    )} as const satisfies Record<number, Partial<Record<ContractName, { address: \`0x\${string}\`; blockNumber: number }>>>;\n`,
+    )};\n`,
   );
   writeFileAtomic(outFile, sections.join("\n"));
   return outFile;

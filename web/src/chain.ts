@@ -5,20 +5,23 @@ import { config } from "./config.ts";
 
 export const CAIRN_CHAIN_ID = 98765 as const;
 
-// Fails at type-check time if the generated module stops listing this chain.
-const deployed: (typeof deployments)[typeof CAIRN_CHAIN_ID] = deployments[CAIRN_CHAIN_ID];
+// Absent until the first deploy on this checkout (`npm start` deploys, then serves the dApp).
+const deployed = deployments[String(CAIRN_CHAIN_ID)];
 
 export const cairnChain = defineChain({
   id: CAIRN_CHAIN_ID,
   name: "Cairn devnet",
   nativeCurrency: { name: "Cairn Ether", symbol: "ETH", decimals: 18 },
   rpcUrls: { default: { http: [config.rpcUrl] } },
-  contracts: {
-    // Lets viem skip blocks before the market existed when it scans logs.
-    storageMarket: {
-      address: deployed.StorageMarket.address,
-      blockCreated: deployed.StorageMarket.blockNumber,
-    },
-  },
+  // Lets viem skip blocks before the market existed when it scans logs.
+  contracts:
+    deployed === undefined
+      ? undefined
+      : {
+          storageMarket: {
+            address: deployed.StorageMarket.address,
+            blockCreated: deployed.StorageMarket.blockNumber,
+          },
+        },
   testnet: true,
 });

@@ -18,12 +18,11 @@ export class UnsupportedChainError extends Error {
   }
 }
 
-type DeploymentKey = keyof typeof deployments;
-
 function deploymentOf(chainId: number) {
   const key = String(chainId);
-  if (!Object.hasOwn(deployments, key)) throw new UnsupportedChainError(chainId);
-  return deployments[key as DeploymentKey];
+  const deployment = Object.hasOwn(deployments, key) ? deployments[key] : undefined;
+  if (deployment === undefined) throw new UnsupportedChainError(chainId);
+  return deployment;
 }
 
 export function isDeployedChain(chainId: number): boolean {

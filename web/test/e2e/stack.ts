@@ -44,15 +44,23 @@ export interface Stack {
  * test must say so rather than drive a dApp that points elsewhere.
  */
 function checkAddresses(deployed: Record<string, { address: string }>): void {
-  const generated = deployments[98765];
+  const generated = deployments["98765"];
   for (const [name, { address }] of Object.entries(deployed)) {
-    const expected = generated[name as keyof typeof generated]?.address;
+    const expected = generated?.[name as keyof typeof generated]?.address;
     if (expected?.toLowerCase() !== address.toLowerCase())
       throw new Error(
         `${name} deployed at ${address}, but the generated module says ${expected}: run npm run generate`,
       );
   }
 }
+
+/**
+ * On a checkout that has never deployed (a fresh clone, CI), the generated module knows no
+ * devnet addresses yet, so this test's deploy writes them (deployments/98765.json and the
+ * module) before the dApp starts. Otherwise it leaves them alone, so a running `npm start`
+ * keeps its deployment file, and only checks they agree.
+ */
+const writeDeploymentFiles = deployments["98765"] === undefined;
 
 async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -149,8 +157,13 @@ export async function startStack(
     stops.push(() => chain.stop());
     const rpcUrl = chain.rpcUrls[0] ?? `http://127.0.0.1:${ports.rpc}`;
 
-    const deployment = await deployCairn({ rpcUrl, writeFiles: false, deploymentId: "web-e2e", log });
-    checkAddresses(deployment.contracts as Record<string, { address: string }>);
+    const deployment = await deployCairn({
+      rpcUrl,
+      writeFiles: writeDeploymentFiles,
+      deploymentId: "web-e2e",
+      log,
+    });
+    if (!writeDeploymentFiles) checkAddresses(deployment.contracts as Record<string, { address: string }>);
 
     const indexer = await startLocalIndexer({
       rpcUrl,

@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startChain } from "../../../scripts/chain/start.ts";
+import { existsSync } from "node:fs";
 import { deployCairn } from "../../../scripts/deploy/deploy.ts";
+import { deploymentPath } from "../../../scripts/deploy/deployment-file.ts";
 import { devAccounts } from "../../../scripts/lib/dev-accounts.ts";
 import type { DevAccount } from "../../src/wallet/dev-accounts.ts";
 import { startLocalIndexer } from "./indexer.ts";
@@ -32,7 +34,14 @@ export default async function setup(project: TestProject) {
   });
   try {
     const rpcUrl = chain.rpcUrls[0] ?? `http://127.0.0.1:${UNIT_PORTS.rpc}`;
-    const deployment = await deployCairn({ rpcUrl, writeFiles: false, deploymentId: "web-unit" });
+    // A checkout that never deployed has no devnet addresses in the generated module yet;
+    // write them, as `npm run deploy` would. This file must not import the module itself:
+    // vitest would then hand the test files its stale, empty copy.
+    const deployment = await deployCairn({
+      rpcUrl,
+      writeFiles: !existsSync(deploymentPath(98765)),
+      deploymentId: "web-unit",
+    });
     const indexer = await startLocalIndexer({
       rpcUrl,
       deployment,
