@@ -134,13 +134,15 @@ export function apiUrlToMultiaddr(url: string): string {
   return `${hostPart}/tcp/${port}${tls ? "/tls/http" : "/http"}`;
 }
 
-const HTTP_MULTIADDR = /^\/(ip4|ip6|dns|dns4|dns6)\/([^/]+)\/tcp\/(\d{1,5})(\/tls)?\/http$/;
+// `/tls/http` is the current form of HTTPS; the older `/https` is read too.
+const HTTP_MULTIADDR = /^\/(ip4|ip6|dns|dns4|dns6)\/([^/]+)\/tcp\/(\d{1,5})(\/tls\/http|\/https|\/http)$/;
 
 /** The inverse of `apiUrlToMultiaddr`; undefined for a multiaddr that is not an HTTP endpoint. */
 export function multiaddrToApiUrl(multiaddr: string): string | undefined {
   const match = HTTP_MULTIADDR.exec(multiaddr);
   if (match === null) return undefined;
-  const [, family, host, port, tls] = match;
+  const [, family, host, port, scheme] = match;
+  const tls = scheme !== "/http";
   if (Number(port) < 1 || Number(port) > 65535) return undefined;
   const hostPart = family === "ip6" ? `[${host}]` : host;
   return `${tls ? "https" : "http"}://${hostPart}:${port}`;

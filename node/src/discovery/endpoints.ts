@@ -1,16 +1,15 @@
 /**
  * What a provider publishes about how to reach it, read back from the registry: its peer
  * id (the binary multihash of its libp2p key), and its multiaddrs. Among those, its REST
- * API is an HTTP multiaddr, the convention the dApp writes (web/src/lib/multiaddr.ts):
+ * API is an HTTP multiaddr, the convention of the core's offer.ts (`apiUrlToMultiaddr`):
  * `/ip4/1.2.3.4/tcp/8080/http`, `/dns4/node.example/tcp/443/https` or `.../tls/http`.
  */
+import { multiaddrToApiUrl } from "../core/offer.ts";
 import { peerIdFromMultihash } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import * as Digest from "multiformats/hashes/digest";
 import { type Hex, hexToBytes, isHex } from "viem";
 import { MAX_MULTIADDR_LENGTH, MAX_MULTIADDRS } from "./constants.ts";
-
-const HOST_PROTOCOLS = new Set(["ip4", "ip6", "dns", "dns4", "dns6"]);
 
 /** The text form (`12D3KooW…`) of a peer id published as bytes, or undefined when the bytes are not one. */
 export function peerIdFromRegistryBytes(bytes: Hex): string | undefined {
@@ -23,15 +22,7 @@ export function peerIdFromRegistryBytes(bytes: Hex): string | undefined {
 }
 
 /** The API URL (`http://host:port`) of an HTTP multiaddr, or undefined for any other multiaddr. */
-export function apiUrlOf(address: string): string | undefined {
-  const [hostProto, host, tcp, port, ...rest] = address.split("/").slice(1);
-  if (hostProto === undefined || !HOST_PROTOCOLS.has(hostProto) || host === undefined || host === "") return;
-  if (tcp !== "tcp" || port === undefined || !/^\d{1,5}$/.test(port) || Number(port) > 65_535) return;
-  const tail = rest.join("/");
-  const scheme = tail === "http" ? "http" : tail === "https" || tail === "tls/http" ? "https" : undefined;
-  if (scheme === undefined) return;
-  return `${scheme}://${hostProto === "ip6" ? `[${host}]` : host}:${port}`;
-}
+export const apiUrlOf = multiaddrToApiUrl;
 
 export interface Endpoints {
   /** Multiaddrs to dial over libp2p. */

@@ -5,14 +5,15 @@ import { InvalidPeerIdError, peerIdToBytes, peerIdToText } from "../../src/lib/p
 describe("API URL multiaddrs", () => {
   it.each([
     ["http://127.0.0.1:8080", "/ip4/127.0.0.1/tcp/8080/http", "http://127.0.0.1:8080"],
-    ["https://node.example", "/dns/node.example/tcp/443/https", "https://node.example:443"],
+    ["https://node.example", "/dns/node.example/tcp/443/tls/http", "https://node.example:443"],
     ["http://[::1]:9000", "/ip6/::1/tcp/9000/http", "http://[::1]:9000"],
   ])("%s → %s → %s", (url, multiaddr, back) => {
     expect(apiUrlToMultiaddr(url)).toBe(multiaddr);
     expect(multiaddrToApiUrl(multiaddr)).toBe(back);
   });
 
-  it("reads /tls/http as https and keeps ports", () => {
+  it("reads /tls/http and the older /https as https, and keeps ports", () => {
+    expect(multiaddrToApiUrl("/dns4/node.example/tcp/443/https")).toBe("https://node.example:443");
     expect(multiaddrToApiUrl("/dns4/node.example/tcp/8443/tls/http")).toBe("https://node.example:8443");
     expect(multiaddrToApiUrl("/ip4/10.0.0.1/tcp/80/http")).toBe("http://10.0.0.1:80");
   });
@@ -30,7 +31,7 @@ describe("API URL multiaddrs", () => {
 
   it("refuses URLs that are not an http origin", () => {
     expect(() => apiUrlToMultiaddr("ftp://x")).toThrow(/http or https/);
-    expect(() => apiUrlToMultiaddr("http://x:1/api")).toThrow(/without a path/);
+    expect(() => apiUrlToMultiaddr("http://x:1/api")).toThrow(/origin only/);
   });
 });
 
