@@ -114,12 +114,23 @@ export interface UploadFileOptions {
   onProgress?: (event: TransferProgressEvent) => void;
 }
 
+/**
+ * Asks the node whether the token is right, before a long upload: the node refuses a
+ * wrong token without reading the body and closes the connection, and a client still
+ * sending may then see only a broken pipe instead of the 401.
+ */
+export async function checkToken(endpoint: ApiEndpoint): Promise<void> {
+  const response = await call(endpoint, `${API_PREFIX}/auth`);
+  if (!response.ok) throw await failure(response);
+}
+
 export async function uploadFile(
   endpoint: ApiEndpoint,
   path: string,
   options: UploadFileOptions = {},
 ): Promise<UploadedData> {
   const size = (await stat(path)).size;
+  await checkToken(endpoint);
   let read = 0;
   const file = createReadStream(path);
   const counted = (async function* () {

@@ -85,7 +85,9 @@ describe("bad inputs", () => {
       expect(await errorOf(post), what).toMatchObject({ code: "UNAUTHORIZED", field: "Authorization" });
       const del = await fetch(`${node.apiUrl}/api/v1/data/${cid}`, { method: "DELETE", headers });
       expect(del.status, what).toBe(401);
+      expect((await fetch(`${node.apiUrl}/api/v1/auth`, { headers })).status, what).toBe(401);
     }
+    expect((await fetch(`${node.apiUrl}/api/v1/auth`, { headers: node.auth })).status).toBe(204);
     // Nothing was deleted.
     expect((await fetch(`${node.apiUrl}/api/v1/data/${cid}`)).status).toBe(200);
   });

@@ -22,7 +22,8 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   for (const r of running.splice(0).reverse()) await r.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  // A stopped node's peer store may still be finishing a write: retry ENOTEMPTY.
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 /** A few DHT nodes in a line, none of which knows anything yet. */

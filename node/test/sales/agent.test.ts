@@ -65,8 +65,9 @@ describe("the sales agent on a real chain", () => {
   }, 60_000);
 
   afterAll(async () => {
+    // Nodes first, while blocks still come: work in flight that waits for a block can end.
+    await Promise.all((nodes ?? []).map((n) => n.stop()));
     await ticker?.stop();
-    for (const n of nodes ?? []) await n.stop();
     await devnet?.stop();
     folder?.remove();
   }, 60_000);

@@ -84,6 +84,22 @@ export async function systemRoutes(app: FastifyInstance, ctx: RouteContext): Pro
   );
 
   app.get(
+    `${API_PREFIX}/auth`,
+    {
+      config: { auth: true },
+      schema: {
+        tags: ["node"],
+        summary: "Check the API token",
+        description:
+          "Answers 204 when the request carries the node's token, 401 otherwise. Clients call it before a long upload, which the node would refuse without reading.",
+        security: [{ bearer: [] }],
+        response: { 204: { type: "null" }, 401: { $ref: "Error#" } },
+      },
+    },
+    async (_request, reply) => reply.code(204).send(),
+  );
+
+  app.get(
     "/metrics",
     {
       schema: {
