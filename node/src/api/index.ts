@@ -13,6 +13,10 @@ import type { Registry } from "../metrics/index.ts";
 import type { CairnBlockstore } from "../store/blocks/index.ts";
 import type { ProviderAdmin } from "../provider/index.ts";
 import type { Purchasing } from "../purchasing/index.ts";
+import type { Discovery } from "../discovery/index.ts";
+import type { ChannelPayer, ProviderAccounting } from "../payments/index.ts";
+import type { Exchange } from "../protocols/exchange/index.ts";
+import type { ChannelAdmin, Retrieval } from "../retrieval/index.ts";
 import type { Sales } from "../sales/index.ts";
 import type { MetadataStore } from "../store/metadata/index.ts";
 import { ApiServer } from "./server.ts";
@@ -58,6 +62,27 @@ export interface ApiComponents {
   sales?: Sales;
   /** The node's buying side, for `/api/v1/storage`; absent without a chain link. */
   purchasing?: Purchasing;
+  /**
+   * The block exchange: with it (and `discovery`), `GET /api/v1/data/{cid}` fetches data
+   * this node does not hold from the providers that do.
+   */
+  exchange?: Exchange;
+  /** Finds the providers of a CID, for network downloads. */
+  discovery?: Discovery;
+  /**
+   * Network retrieval as built by the caller (timeouts, price limit); by default one is
+   * built from `exchange` and `discovery` with the retrieval defaults.
+   */
+  retrieval?: Retrieval;
+  /** The client's payment channels, for `/api/v1/channels`. */
+  channels?: ChannelPayer;
+  /**
+   * Channel writes (open, deposit, close) for `/api/v1/channels`; build it with
+   * `createChannelAdmin` from the node's transaction sender.
+   */
+  channelAdmin?: ChannelAdmin;
+  /** The provider's side of payments: its received vouchers show in `/api/v1/channels`. */
+  accounting?: ProviderAccounting;
   /** @default logger("api") */
   logger?: Logger;
 }

@@ -52,6 +52,8 @@ const STATUS_MEANING: Record<string, string> = {
   "412": "Not held here, and the request said `Cache-Control: only-if-cached`",
   "413": "The body is over the limit (`api.uploadLimit`, `api.bodyLimit`)",
   "416": "The Range cannot be satisfied; `Content-Range: bytes */<size>` gives the size",
+  "422": "The contract would revert (`CONTRACT_REVERT`, `error.field` names its error); nothing was sent",
+  "503": "A part of the node the route needs is not running (no chain link, no p2p)",
 };
 
 function responseFields(response: Json): string {

@@ -29,7 +29,9 @@ import {
   RangeNotSatisfiableError,
 } from "./errors.ts";
 import type { ApiComponents, ApiInit } from "./index.ts";
+import { channelRoutes } from "./routes/channels.ts";
 import { dataRoutes } from "./routes/data.ts";
+import { retrievalRoutes } from "./routes/data-network.ts";
 import { gatewayRoutes } from "./routes/gateway.ts";
 import { peerRoutes } from "./routes/peers.ts";
 import { providerRoutes } from "./routes/provider.ts";
@@ -48,6 +50,10 @@ export interface ApiMetrics {
   seconds: Histogram<"method" | "route">;
   uploadedBytes: Counter;
   servedBytes: Counter;
+  /** Bytes fetched from other nodes for downloads of data not held here. */
+  retrievedBytes: Counter;
+  /** Downloads that went to the network, by outcome. */
+  retrievals: Counter<"outcome">;
 }
 
 /** What the route modules share. */
@@ -284,6 +290,8 @@ export class ApiServer implements Startable {
     await app.register(async (scope) => providerRoutes(scope, this.context));
     await app.register(async (scope) => slotRoutes(scope, this.context, this.context.components.sales));
     await app.register(async (scope) => storageRoutes(scope, this.context));
+    await app.register(async (scope) => channelRoutes(scope, this.context));
+    await app.register(async (scope) => retrievalRoutes(scope, this.context));
     await app.ready();
     return app;
   }
@@ -356,6 +364,15 @@ function createMetrics(registry: NonNullable<ApiComponents["metrics"]>): ApiMetr
     servedBytes: counter(registry, {
       name: "cairn_api_served_bytes_total",
       help: "Bytes of data and blocks sent by downloads and the gateway",
+    }),
+    retrievedBytes: counter(registry, {
+      name: "cairn_api_retrieved_bytes_total",
+      help: "Bytes fetched from providers for downloads of data this node did not hold",
+    }),
+    retrievals: counter(registry, {
+      name: "cairn_api_retrievals_total",
+      help: "Downloads served from the network, by outcome (ok, not_found, failed)",
+      labelNames: ["outcome"],
     }),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The `cairn` command: `start` runs a node; `upload`, `download`, `info`, `provider` and
- * `storage` talk to a running node over its REST API. `main` returns the exit code: 0 ok, 1 failure, 2 usage
+ * The `cairn` command: `start` runs a node; `upload`, `download`, `info`, `provider`,
+ * `storage` and `channels` talk to a running node over its REST API. `main` returns the exit code: 0 ok, 1 failure, 2 usage
  * (bad flags, arguments or config). Errors are one line on stderr, `cairn <cmd>: <message>`.
  */
 import { NODE_VERSION } from "../api/version.ts";
@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   info: async () => (await import("./commands/info.ts")).infoCommand,
   provider: async () => (await import("./commands/provider.ts")).providerCommand,
   storage: async () => (await import("./commands/storage.ts")).storageCommand,
+  channels: async () => (await import("./commands/channels.ts")).channelsCommand,
 };
 
 export const HELP = `Usage: cairn <command> [options]
@@ -35,6 +36,8 @@ Commands:
   provider <command>            the node's provider account: status, register, stake,
                                 unstake, withdraw, offer, pause, resume
   storage <command>             buy storage: buy <file|cid>, quote, status, withdraw
+  channels <command>            payment channels for fetching data: list, open, deposit,
+                                close
 
 Run cairn <command> --help for a command's options.
 

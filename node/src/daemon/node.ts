@@ -31,6 +31,7 @@ import {
   type ProviderAccounting,
 } from "../payments/index.ts";
 import { createPurchasing, directoryProviderSource, type Purchasing } from "../purchasing/index.ts";
+import { type ChannelAdmin, createChannelAdmin } from "../retrieval/index.ts";
 import { createReputation, type ReputationService } from "../reputation/index.ts";
 import {
   createSales,
@@ -74,6 +75,7 @@ export class CairnNode implements Startable {
   private purchasingInstance: Purchasing | undefined;
   private accountingInstance: ProviderAccounting | undefined;
   private channelsInstance: ChannelPayer | undefined;
+  private channelAdminInstance: ChannelAdmin | undefined;
   private exchangeInstance: Exchange | undefined;
   private reputationInstance: ReputationService | undefined;
   private directoryInstance: ProviderDirectory | undefined;
@@ -213,6 +215,11 @@ export class CairnNode implements Startable {
           provider: this.providerInstance,
           sales: this.salesInstance,
           purchasing: this.purchasingInstance,
+          exchange: this.exchangeInstance,
+          discovery: this.discoveryInstance,
+          channels: this.channelsInstance,
+          channelAdmin: this.channelAdminInstance,
+          accounting: this.accountingInstance,
           logger: this.sub("api"),
         },
         {
@@ -350,6 +357,11 @@ export class CairnNode implements Startable {
     );
     await this.up(payer);
     this.channelsInstance = payer;
+    // Channel writes by hand (`cairn channels`, /api/v1/channels), on the payer's table.
+    this.channelAdminInstance = createChannelAdmin(
+      { table: payer.table, transactions: sender, channels, logger: this.sub("payments") },
+      { paymentChannels, closeDelay: config.payments.closeDelay, budget: BigInt(config.payments.budget) },
+    );
     // Resumes unfinished purchases at start.
     const purchasing = createPurchasing(
       {
@@ -530,6 +542,7 @@ export class CairnNode implements Startable {
     this.purchasingInstance = undefined;
     this.accountingInstance = undefined;
     this.channelsInstance = undefined;
+    this.channelAdminInstance = undefined;
     this.exchangeInstance = undefined;
     this.reputationInstance = undefined;
     this.directoryInstance = undefined;

@@ -159,7 +159,7 @@ describe("cairn CLI against a running node", () => {
       dir,
     );
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/is not stored on this node/);
+    expect(missing.stderr).toMatch(/is not on this node, and no provider on the network has it/);
     const wrongToken = await cairn(
       ["upload", "in.bin", "-q"],
       { ...env, CAIRN_API_TOKEN: "x".repeat(20) },

@@ -21,6 +21,7 @@ import { parseRange } from "../range.ts";
 import type { RouteContext } from "../server.ts";
 import { releasableReader } from "../release.ts";
 import { storeUpload } from "../upload.ts";
+import { networkRetrieval, serveFromNetwork } from "./data-network.ts";
 
 const errorRef = { $ref: "Error#" };
 const cidParams = {
@@ -77,7 +78,7 @@ function parseKeyHeader(request: FastifyRequest): Uint8Array | undefined {
   return Uint8Array.from(Buffer.from(value, "hex"));
 }
 
-function setFileHeaders(reply: FastifyReply, cid: CID, encrypted: boolean): void {
+export function setFileHeaders(reply: FastifyReply, cid: CID, encrypted: boolean): void {
   reply.header("accept-ranges", "bytes");
   reply.header("etag", `"${cid}"`);
   reply.header("cache-control", IMMUTABLE_CACHE_CONTROL);
@@ -99,6 +100,7 @@ export function sendHeadersOnly(reply: FastifyReply): FastifyReply {
 export async function dataRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   const { blockstore, metadata } = ctx.components;
   const read = (cid: CID) => blockstore.getBytes(cid);
+  const retrieval = networkRetrieval(ctx);
 
   // The upload body is the file itself, whatever its Content-Type: it is read as a stream
   // in the handler, never parsed or buffered.
@@ -302,7 +304,13 @@ export async function dataRoutes(app: FastifyInstance, ctx: RouteContext): Promi
           "Streams the file a CID names: a UnixFS root, or a dataset manifest (its file is served). " +
           "Supports one `Range: bytes=` range (206 with Content-Range; 416 when unsatisfiable). " +
           "Encrypted datasets are served as stored (ciphertext) with `X-Cairn-Encrypted: true`; " +
-          "the client decrypts. Every block is checked against its CID as it is read.",
+          "the client decrypts. Every block is checked against its CID as it is read.\n\n" +
+          "When the data is not held here and the node runs the block exchange, it is fetched from " +
+          "the providers found in the DHT, paid for through payment channels, verified and stored as it " +
+          "streams (a second read is local); a stripe whose data blocks nobody has is rebuilt from " +
+          "parity. 404 names the CID when no provider has it within the lookup timeout. Progress is " +
+          "not in the response: see the node's log, `cairn_api_retrieved_bytes_total`, or " +
+          "`POST /api/v1/retrievals`.",
         params: cidParams,
         headers: {
           type: "object",
@@ -323,6 +331,11 @@ export async function dataRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     async (request, reply) => {
       const cid = parseCid(request.params.cid);
       const dataset = metadata.datasets.get(cid);
+      // Data not held here as a dataset is read through the network retrieval when the node
+      // has one: it reads what is local and fetches only what is missing.
+      if (dataset === undefined && retrieval !== undefined) {
+        return serveFromNetwork(ctx, retrieval, cid, request, reply);
+      }
       if (dataset === undefined && !(await blockstore.has(cid))) {
         throw new NotFoundApiError(`${cid} is not stored on this node`, "cid");
       }

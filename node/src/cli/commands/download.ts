@@ -7,11 +7,17 @@ import { UsageError } from "../errors.ts";
 import type { CliIo } from "../io.ts";
 import { readKeyFile } from "../keyfile.ts";
 import { createProgress } from "../progress.ts";
+import { createRetrievalProgress, fetchIntoNode } from "../retrieval.ts";
 
 export const DOWNLOAD_HELP = `Usage: cairn download <cid> -o <file> [options]
 
 Streams data from a running node into <file>. The bytes go to a temp file next to it that
 is renamed into place once complete, so an interrupted download leaves no partial file.
+
+When the node does not hold the data, it first fetches it from the providers that do
+(found in the DHT, paid through payment channels) into its own store, and progress per
+provider is shown on stderr; the file is then read from the node. This step needs the
+API token (CAIRN_API_TOKEN or --token); without one the node streams what it can.
 
 Options:
   -o, --output <file>  where to write; - for stdout (required)
@@ -49,6 +55,11 @@ export async function downloadCommand(args: string[], io: CliIo): Promise<number
   const encryptionKey =
     values["key-file"] === undefined ? undefined : await readKeyFile(resolve(io.cwd, values["key-file"]));
   const endpoint = await resolveEndpoint(values, io.env, false);
+  const network = createRetrievalProgress(io.stderr, values.quiet === true);
+  const fetched = await fetchIntoNode(endpoint, cid, (line) => {
+    if (line.type === "progress") network.update(line);
+  });
+  if (fetched !== undefined) network.finish(fetched);
   const progress = createProgress("download", io.stderr, { quiet: values.quiet });
   const { written } = await downloadFile(endpoint, cid, output, {
     encryptionKey,
