@@ -34,7 +34,7 @@ import {
 export * from "./constants.ts";
 export * from "./errors.ts";
 export { bumpFees, type Fees, initialFees } from "./fees.ts";
-export { CAIRN_ERRORS, isTransportError, toContractRevert } from "./rpc-errors.ts";
+export { CAIRN_ERRORS, classifySendError, isTransportError, toContractRevert } from "./rpc-errors.ts";
 export { CHAIN_SCHEMA } from "./schema.ts";
 export type { BlockRef } from "./cursor-store.ts";
 export type * from "./types.ts";

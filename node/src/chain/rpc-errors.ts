@@ -68,7 +68,9 @@ export type SendRefusal = "known" | "nonce-too-low" | "underpriced" | "other";
  */
 export function classifySendError(err: unknown): SendRefusal {
   const text = err instanceof BaseError ? `${err.details} ${err.shortMessage} ${err.message}` : String(err);
-  if (/already known|known transaction|already imported|AlreadyKnown/i.test(text)) return "known";
+  // geth: "already known"; @ethereumjs/client: "this transaction is already in the TxPool".
+  if (/already known|known transaction|already imported|AlreadyKnown|already in the TxPool/i.test(text))
+    return "known";
   if (/nonce too low|nonce.*(has )?already been used|NonceTooLow|OldNonce/i.test(text))
     return "nonce-too-low";
   if (/underpriced|fee too low|FeeCapTooLow|replacement|less than (the )?block base fee/i.test(text))

@@ -90,6 +90,9 @@ interface Attempt {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Blocks a used nonce may show no receipt of ours before it counts as taken by another sender. */
+const RECEIPT_GRACE_BLOCKS = 3n;
+
 /**
  * The one owner of the node account's nonces. Every transaction of the node goes through
  * `send`, which runs jobs one at a time (the one with the earliest deadline first), so two
@@ -431,6 +434,10 @@ export class TransactionManager implements TransactionSender, Startable {
     options: SendOptions,
     label: string,
   ): Promise<SentTransaction | "retry"> {
+    // The head at which the nonce was first seen used without a receipt of ours: some
+    // clients (@ethereumjs/client) index receipts a little after the block, so "taken by
+    // someone else" is only concluded a few blocks later.
+    let nonceUsedAt: bigint | undefined;
     for (;;) {
       await sleep(this.#pollMs);
       this.#checkAbort(options, label, attempt.hashes);
@@ -457,6 +464,8 @@ export class TransactionManager implements TransactionSender, Startable {
         const again = await this.#minedReceipt(attempt);
         if (again !== undefined) continue;
         if (await this.#knownByNode(attempt)) continue;
+        nonceUsedAt ??= head;
+        if (head < nonceUsedAt + RECEIPT_GRACE_BLOCKS) continue;
         throw new NonceTakenError(
           `nonce ${attempt.nonce} of ${this.address} was used by a transaction this node did not send (${label})`,
         );
