@@ -230,7 +230,9 @@ export async function startSlotServer(
   const app = Fastify({
     logger: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
-    forceCloseConnections: "idle",
+    // All connections, not just idle ones: at the end of a test another node may be in the
+    // middle of fetching a slot from this one, and close() would wait for it.
+    forceCloseConnections: true,
   });
   app.addSchema(ERROR_SCHEMA);
   app.setErrorHandler((error, request, reply) => internals.handleError.call(api, error, request, reply));
@@ -333,9 +335,11 @@ export async function salesNode(
     watcher,
     agent: salesAgent,
     async stop() {
+      // The server first: its connections to other nodes' agents are cut, so no agent
+      // waits on a slot download from a node that is stopping.
+      await server.app.close();
       await salesAgent?.stop();
       await watcher?.stop();
-      await server.app.close();
       await sales.stop();
       sender.stop();
       await blockstore.stop();
