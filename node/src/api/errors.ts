@@ -58,6 +58,16 @@ export class ContractRevertApiError extends ApiError {
   }
 }
 
+/**
+ * The request is well formed, but the state of the node or the chain refuses it (422),
+ * found before any transaction: e.g. collecting a slot another provider holds.
+ */
+export class UnprocessableApiError extends ApiError {
+  constructor(code: string, message: string, field?: string) {
+    super(422, code, message, field);
+  }
+}
+
 /** A part of the node the route needs is not running (503): no chain link, no libp2p. */
 export class ServiceUnavailableError extends ApiError {
   constructor(message: string) {

@@ -24,6 +24,7 @@ import {
 import {
   ApiError,
   ApiServerNotStartedError,
+  CorsOriginRefusedError,
   NotFoundApiError,
   PayloadTooLargeError,
   RangeNotSatisfiableError,
@@ -216,9 +217,19 @@ export class ApiServer implements Startable {
       routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1000 },
       return503OnClosing: true,
       forceCloseConnections: "idle",
+      // A path Fastify cannot decode (`%c0%ae`, overlong UTF-8) is refused before routing,
+      // outside the error handler: answer it in the API's error shape too.
+      frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+        reply.code(400).send(errorBody("INVALID_PARAMETER", error.message, "url"));
+      },
     });
     app.server.headersTimeout = DEFAULT_HEADERS_TIMEOUT_MS;
     app.addSchema(ERROR_SCHEMA);
+    // First, so that routes added by plugins (the CORS preflight route) use it too: Fastify
+    // binds a route to the error handler in force when the route is added.
+    app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+      this.handleError(error, request, reply),
+    );
 
     await app.register(swagger, {
       openapi: {
@@ -249,8 +260,27 @@ export class ApiServer implements Startable {
     });
 
     const origins = init.corsOrigins;
+    // A preflight from an origin not in api.corsOrigins is refused (403) before the CORS
+    // plugin, which would answer it 204 with the allowed methods and headers, only leaving
+    // out Access-Control-Allow-Origin. Simple requests from such origins are still answered,
+    // without CORS headers, so the browser keeps their answers from the page.
+    app.addHook("onRequest", async (request) => {
+      if (request.method !== "OPTIONS" || request.headers["access-control-request-method"] === undefined)
+        return;
+      const origin = request.headers.origin;
+      if (origin === undefined || origins.includes("*") || origins.includes(origin)) return;
+      throw new CorsOriginRefusedError(origin);
+    });
     await app.register(cors, {
-      origin: origins.length === 0 ? false : origins.includes("*") ? "*" : [...origins],
+      // Per request: an origin not in the list gets no CORS header at all (with a list, the
+      // plugin would still send the exposed headers), as a request without an Origin.
+      origin:
+        origins.length === 0
+          ? false
+          : origins.includes("*")
+            ? "*"
+            : (origin: string | undefined, allow: (err: Error | null, origin: string | false) => void) =>
+                allow(null, origin !== undefined && origins.includes(origin) ? origin : false),
       methods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
       allowedHeaders: ["Authorization", "Content-Type", "Range", ENCRYPTION_KEY_HEADER],
       exposedHeaders: CORS_EXPOSED_HEADERS,
@@ -275,9 +305,6 @@ export class ApiServer implements Startable {
       });
     }
 
-    app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
-      this.handleError(error, request, reply),
-    );
     app.setNotFoundHandler((request, reply) => {
       const err = new NotFoundApiError(`no route ${request.method} ${request.url.split("?")[0]}`);
       reply.code(404).send(errorBody(err.code, err.message));

@@ -334,40 +334,41 @@ export class TransactionManager implements TransactionSender, Startable {
   }
 
   /** The gas the call needs now; a revert here (the state moved since the simulation) is decoded too. */
-  async #estimateGas(write: ContractWrite, label: string): Promise<bigint> {
-    try {
-      return await this.#client.estimateContractGas({
-        address: write.address,
-        abi: [...write.abi, ...CAIRN_ERRORS] as Abi,
-        functionName: write.functionName,
-        args: write.args ?? [],
-        value: write.value,
-        account: this.address,
-      } as Parameters<PublicClient["estimateContractGas"]>[0]);
-    } catch (err) {
-      const revert = toContractRevert(write.functionName, err);
-      if (revert !== undefined) {
-        this.#log.debug("gas estimate reverted; not sending", { label, error: revert.errorName });
-        throw revert;
-      }
-      throw err;
-    }
+  #estimateGas(write: ContractWrite, label: string): Promise<bigint> {
+    return this.#dryRun(write, label, "gas estimate", (call) =>
+      this.#client.estimateContractGas(call as Parameters<PublicClient["estimateContractGas"]>[0]),
+    );
   }
 
   async #simulate(write: ContractWrite, label: string): Promise<void> {
+    await this.#dryRun(write, label, "simulation", (call) =>
+      this.#client.simulateContract(call as Parameters<PublicClient["simulateContract"]>[0]),
+    );
+  }
+
+  /**
+   * Runs the call against the chain's state without sending it, as this account and with
+   * Cairn's errors in the ABI, so a revert is decoded into `ContractRevertError`.
+   */
+  async #dryRun<T>(
+    write: ContractWrite,
+    label: string,
+    what: "simulation" | "gas estimate",
+    run: (call: Record<string, unknown>) => Promise<T>,
+  ): Promise<T> {
     try {
-      await this.#client.simulateContract({
+      return await run({
         address: write.address,
         abi: [...write.abi, ...CAIRN_ERRORS] as Abi,
         functionName: write.functionName,
         args: write.args ?? [],
         value: write.value,
         account: this.address,
-      } as Parameters<PublicClient["simulateContract"]>[0]);
+      });
     } catch (err) {
       const revert = toContractRevert(write.functionName, err);
       if (revert !== undefined) {
-        this.#log.debug("simulation reverted; not sending", { label, error: revert.errorName });
+        this.#log.debug(`${what} reverted; not sending`, { label, error: revert.errorName });
         throw revert;
       }
       throw err;

@@ -2,7 +2,8 @@
  * Choosing the n providers of a storage request, the same way in the dApp and in the
  * client's node. A request pays one price per byte per second to every slot, so a
  * provider can take a slot only if its offer asks no more than that price; the quote is
- * the highest price among those chosen. Within that, providers are preferred by a blend of
+ * the highest price among those chosen and the cheapest few left over (the repair
+ * reserve: someone must be able to take a freed slot at that price). Within that, providers are preferred by a blend of
  * low price and high reputation, and spread over regions and infrastructures, because the
  * failures that lose data together (a region's outage, one host's bad disks) are the ones
  * that erasure coding cannot absorb.
@@ -34,6 +35,12 @@ export interface SelectionTerms {
   collateralPerByte: bigint;
   /** The most the client will pay per byte per second; no limit when unset. */
   maxPricePerBytePerSecond?: bigint;
+  /**
+   * Providers beyond the chosen whose asking price the request also pays, cheapest first,
+   * so that a slot freed by a failed provider can be repaired: a provider whose offer asks
+   * more than the request's price cannot fill it. @default 1
+   */
+  repairReserve?: number;
 }
 
 export interface SelectionWeights {
@@ -50,7 +57,7 @@ export interface SelectionWeights {
 export interface ProviderSelection {
   /** One per slot, in slot order. */
   chosen: ProviderCandidate[];
-  /** The request's price: the highest asked among the chosen. */
+  /** The request's price: the highest asked among the chosen and the repair reserve. */
   pricePerBytePerSecond: bigint;
   /** Providers that cannot take a slot under these terms, with why. */
   excluded: { address: string; reason: string }[];
@@ -60,6 +67,8 @@ export interface ProviderSelection {
 }
 
 export const NEUTRAL_REPUTATION = 50;
+/** Spare providers a request's price covers by default, for repairs. */
+export const DEFAULT_REPAIR_RESERVE = 1;
 
 // Bigints: Math.min and Math.max take numbers only.
 const smaller = (a: bigint, b: bigint) => (b < a ? b : a);
@@ -92,6 +101,9 @@ function checkTerms(terms: SelectionTerms): void {
   if (terms.duration <= 0n) throw new InvalidParameterError("duration", "must be more than 0");
   if (terms.collateralPerByte < 0n)
     throw new InvalidParameterError("collateralPerByte", "must not be negative");
+  const reserve = terms.repairReserve;
+  if (reserve !== undefined && (!Number.isInteger(reserve) || reserve < 0 || reserve > 255))
+    throw new InvalidParameterError("repairReserve", "must be an integer from 0 to 255");
 }
 
 /**
@@ -157,9 +169,13 @@ export function selectProviders(
     regions.set(pick.region, (regions.get(pick.region) ?? 0) + 1);
     infrastructures.set(pick.infrastructure, (infrastructures.get(pick.infrastructure) ?? 0) + 1);
   }
+  const reserve = remaining
+    .map((c) => c.pricePerBytePerSecond)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, terms.repairReserve ?? DEFAULT_REPAIR_RESERVE);
   return {
     chosen,
-    pricePerBytePerSecond: chosen.map((c) => c.pricePerBytePerSecond).reduce(larger),
+    pricePerBytePerSecond: [...chosen.map((c) => c.pricePerBytePerSecond), ...reserve].reduce(larger),
     excluded,
     regions: regions.size,
     infrastructures: infrastructures.size,

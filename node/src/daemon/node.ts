@@ -30,15 +30,22 @@ import {
   createProviderAccounting,
   type ProviderAccounting,
 } from "../payments/index.ts";
-import { createPurchasing, directoryProviderSource, type Purchasing } from "../purchasing/index.ts";
-import { type ChannelAdmin, createChannelAdmin } from "../retrieval/index.ts";
+import {
+  createPurchasing,
+  directoryProviderSource,
+  probeProviderApi,
+  type Purchasing,
+} from "../purchasing/index.ts";
+import { type ChannelAdmin, createChannelAdmin, createRetrieval } from "../retrieval/index.ts";
 import { createReputation, type ReputationService } from "../reputation/index.ts";
 import {
   createSales,
+  ManifestKeeper,
   createSalesAgent,
   directoryLocator,
   HttpSlotSource,
   type Sales,
+  SlotCollector,
 } from "../sales/index.ts";
 import { createProviderAdmin, type ProviderAdmin } from "../provider/index.ts";
 import { dataDirLayout } from "../store/index.ts";
@@ -201,6 +208,7 @@ export class CairnNode implements Startable {
       await this.startChainLink();
       await this.startDiscovery();
       await this.startExchange();
+      await this.startManifestKeeper();
 
       const token = await ensureApiToken(config.api.token, config.dataDir, this.sub("api"));
       this.apiTokenPath = token.path;
@@ -318,7 +326,15 @@ export class CairnNode implements Startable {
     await this.up(directorySync);
     this.directoryInstance = directory;
 
-    this.providerInstance = createProviderAdmin({ sender, publicClient }, { registry: registry.address });
+    // One collector for the sales agent and `cairn provider collect`, so neither collects twice.
+    const collector = new SlotCollector(
+      { publicClient, sender, metadata, logger: this.sub("sales:collect") },
+      { market },
+    );
+    this.providerInstance = createProviderAdmin(
+      { sender, publicClient, collector },
+      { registry: registry.address },
+    );
 
     // Payments for the block exchange: vouchers this node receives as a provider, and the
     // channels it opens to pay providers as a client.
@@ -371,6 +387,7 @@ export class CairnNode implements Startable {
         blockstore,
         providers: directoryProviderSource(directory, directorySync),
         reputation: this.reputationInstance,
+        reachable: (apiUrl) => probeProviderApi(apiUrl),
         logger: this.sub("purchasing"),
       },
       { market },
@@ -420,6 +437,7 @@ export class CairnNode implements Startable {
         metadata,
         watcher,
         sales,
+        collector,
         logger: this.sub("sales:agent"),
         source: new HttpSlotSource(directoryLocator(directory), { self: sender.address }),
       },
@@ -471,6 +489,41 @@ export class CairnNode implements Startable {
     );
     await this.up(discovery);
     this.discoveryInstance = discovery;
+  }
+
+  /** Keeps the manifests of the datasets this node holds slots of (sales/manifest-keeper.ts). */
+  private async startManifestKeeper(): Promise<void> {
+    const exchange = this.exchangeInstance;
+    const discovery = this.discoveryInstance;
+    const metadata = this.metadataInstance;
+    const blockstore = this.blockstoreInstance;
+    if (
+      exchange === undefined ||
+      discovery === undefined ||
+      metadata === undefined ||
+      blockstore === undefined
+    )
+      return;
+    const logger = this.sub("sales:manifests");
+    const retrieval = createRetrieval({
+      exchange,
+      discovery,
+      blockstore,
+      network: this.networkInstance,
+      logger,
+    });
+    const keeper = new ManifestKeeper({
+      held: new HeldSlotStore(metadata),
+      blockstore,
+      fetch: async (cid, signal) => {
+        // Opening a manifest fetches and stores its block, and reads nothing more.
+        const file = await retrieval.open(cid, { signal });
+        await file.close();
+      },
+      announce: (cid) => discovery.provide(cid),
+      logger,
+    });
+    await this.up(keeper);
   }
 
   /**

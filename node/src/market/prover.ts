@@ -5,6 +5,7 @@ import { storageMarketAbi } from "../generated/contracts.ts";
 import type { Logger } from "../logging/index.ts";
 import { type Counter, counter, type Histogram, histogram, type Registry } from "../metrics/index.ts";
 import type { MetadataStore } from "../store/metadata/index.ts";
+import { PollLoop } from "../utils/poll-loop.ts";
 import type { Startable } from "../utils/startable.ts";
 import {
   DEFAULT_MARKET_POLL_INTERVAL_MS,
@@ -78,16 +79,13 @@ export class Prover implements Startable {
   readonly #log: Logger;
   readonly #metrics: Metrics | undefined;
   readonly #market: Address;
-  readonly #pollMs: number;
   readonly #recordSeeds: boolean;
   readonly #margin: bigint;
   #hasher: CellHasher | undefined;
   #timing: MarketTiming | undefined;
   /** The last period fully dealt with. */
   #handled: bigint | undefined;
-  #loop: Promise<void> | undefined;
-  #abort: AbortController | undefined;
-  #wake: (() => void) | undefined;
+  readonly #loop: PollLoop;
 
   constructor(components: ProverComponents, init: ProverInit) {
     this.#client = components.publicClient;
@@ -97,9 +95,13 @@ export class Prover implements Startable {
     this.#log = components.logger;
     this.#hasher = components.hasher;
     this.#market = init.market;
-    this.#pollMs = init.pollIntervalMs ?? DEFAULT_MARKET_POLL_INTERVAL_MS;
     this.#recordSeeds = init.recordSeeds ?? true;
     this.#margin = BigInt(init.deadlineMarginBlocks ?? DEFAULT_PROOF_DEADLINE_MARGIN_BLOCKS);
+    this.#loop = new PollLoop((signal) => this.#tick(signal), {
+      intervalMs: init.pollIntervalMs ?? DEFAULT_MARKET_POLL_INTERVAL_MS,
+      logger: this.#log,
+      failure: "prover tick failed; retrying",
+    });
     if (components.metrics !== undefined) {
       const registry = components.metrics;
       this.#metrics = {
@@ -130,39 +132,15 @@ export class Prover implements Startable {
   }
 
   async start(): Promise<void> {
-    if (this.#loop !== undefined) return;
+    if (this.#loop.running) return;
     this.#timing = await readMarketTiming(this.#client, this.#market);
     this.#hasher ??= await createCellHasher();
-    this.#abort = new AbortController();
-    this.#loop = this.#run(this.#abort.signal);
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#abort?.abort();
-    this.#wake?.();
-    await this.#loop;
-    this.#loop = undefined;
+    await this.#loop.stop();
     this.#held.reset();
-  }
-
-  async #run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.#tick(signal);
-      } catch (err) {
-        if (!signal.aborted)
-          this.#log.warn("prover tick failed; retrying", {
-            err: err instanceof Error ? err.message.split("\n")[0] : err,
-          });
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#pollMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
   }
 
   async #tick(signal: AbortSignal): Promise<void> {
@@ -191,7 +169,7 @@ export class Prover implements Startable {
     const owed = await this.#owed(slots, period, seed);
     const { last } = periodBounds(period, timing);
     if (owed.length === 0) {
-      if (this.#recordSeeds) await this.#recordSeed(period, last);
+      if (this.#recordSeeds) await this.#recordSeed(period, last, signal);
       return true;
     }
     const started = performance.now();
@@ -367,7 +345,7 @@ export class Prover implements Startable {
   }
 
   /** Records `period`'s seed unless someone did; a failure here costs nothing but a warning. */
-  async #recordSeed(period: bigint, deadlineBlock: bigint): Promise<void> {
+  async #recordSeed(period: bigint, deadlineBlock: bigint, signal: AbortSignal): Promise<void> {
     const { first } = periodBounds(period, this.#mustTiming());
     const recorded = await this.#client.getContractEvents({
       address: this.#market,
@@ -380,7 +358,7 @@ export class Prover implements Startable {
     try {
       await this.#sender.send(
         { address: this.#market, abi: storageMarketAbi, functionName: "recordSeed", args: [period] },
-        { label: "recordSeed", deadlineBlock, signal: this.#abort?.signal },
+        { label: "recordSeed", deadlineBlock, signal },
       );
       this.#metrics?.seeds.inc();
       this.#log.debug("seed recorded", { period });

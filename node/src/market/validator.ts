@@ -5,6 +5,7 @@ import { storageMarketAbi } from "../generated/contracts.ts";
 import type { Logger } from "../logging/index.ts";
 import { type Counter, counter, type Registry } from "../metrics/index.ts";
 import type { MetadataStore } from "../store/metadata/index.ts";
+import { PollLoop } from "../utils/poll-loop.ts";
 import type { Startable } from "../utils/startable.ts";
 import { DEFAULT_MARKET_POLL_INTERVAL_MS } from "./constants.ts";
 import { type MarketTiming, periodBounds, readMarketTiming } from "./market-config.ts";
@@ -63,13 +64,10 @@ export class Validator implements Startable {
   readonly #log: Logger;
   readonly #metrics: Metrics | undefined;
   readonly #market: Address;
-  readonly #pollMs: number;
   /** Periods whose due slots were all dealt with. */
   readonly #checked = new Set<bigint>();
   #timing: MarketTiming | undefined;
-  #loop: Promise<void> | undefined;
-  #abort: AbortController | undefined;
-  #wake: (() => void) | undefined;
+  readonly #loop: PollLoop;
 
   constructor(components: ValidatorComponents, init: ValidatorInit) {
     this.#client = components.publicClient;
@@ -77,7 +75,11 @@ export class Validator implements Startable {
     this.#watcher = components.watcher;
     this.#log = components.logger;
     this.#market = init.market;
-    this.#pollMs = init.pollIntervalMs ?? DEFAULT_MARKET_POLL_INTERVAL_MS;
+    this.#loop = new PollLoop((signal) => this.#tick(signal), {
+      intervalMs: init.pollIntervalMs ?? DEFAULT_MARKET_POLL_INTERVAL_MS,
+      logger: this.#log,
+      failure: "validator tick failed; retrying",
+    });
     this.#slots = new ValidatorSlotStore(components.metadata, components.logger);
     // Subscribed now, so that the watcher (started after this object exists) misses nothing.
     this.#slots.follow(this.#watcher);
@@ -106,37 +108,13 @@ export class Validator implements Startable {
   }
 
   async start(): Promise<void> {
-    if (this.#loop !== undefined) return;
+    if (this.#loop.running) return;
     this.#timing = await readMarketTiming(this.#client, this.#market);
-    this.#abort = new AbortController();
-    this.#loop = this.#run(this.#abort.signal);
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#abort?.abort();
-    this.#wake?.();
-    await this.#loop;
-    this.#loop = undefined;
-  }
-
-  async #run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.#tick(signal);
-      } catch (err) {
-        if (!signal.aborted)
-          this.#log.warn("validator tick failed; retrying", {
-            err: err instanceof Error ? err.message.split("\n")[0] : err,
-          });
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#pollMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+    await this.#loop.stop();
   }
 
   async #tick(signal: AbortSignal): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { type Address, getAddress, type Hex } from "viem";
 import type { MetadataStore } from "../store/metadata/index.ts";
+import { type ChannelRow, ChannelRows, channelColumns } from "./channel-rows.ts";
 
 export type SentChannelState = "opening" | "open" | "closing" | "closed";
 
@@ -18,10 +19,8 @@ export interface SentChannel {
   state: SentChannelState;
 }
 
-interface Row {
-  channel_id: string;
+interface Row extends ChannelRow {
   recipient: string;
-  sender: string;
   deposited: string;
   cumulative_sent: string;
   state: SentChannelState;
@@ -29,46 +28,31 @@ interface Row {
 
 function fromRow(row: Row): SentChannel {
   return {
-    channelId: row.channel_id as Hex,
+    ...channelColumns(row),
     recipient: getAddress(row.recipient),
-    sender: getAddress(row.sender),
     deposited: BigInt(row.deposited),
     cumulativeSent: BigInt(row.cumulative_sent),
     state: row.state,
   };
 }
 
-export class SentChannelTable {
-  private readonly metadata: MetadataStore;
-
+export class SentChannelTable extends ChannelRows<Row, SentChannel> {
   constructor(metadata: MetadataStore) {
-    this.metadata = metadata;
-  }
-
-  get(channelId: Hex): SentChannel | undefined {
-    const row = this.metadata.database
-      .prepare("SELECT * FROM payment_channels_sent WHERE channel_id = ?")
-      .get(channelId.toLowerCase()) as Row | undefined;
-    return row === undefined ? undefined : fromRow(row);
+    super(metadata, "payment_channels_sent", fromRow);
   }
 
   /** Our open channel to `recipient` from `sender`, if any (the newest one). */
   openTo(sender: Address, recipient: Address): SentChannel | undefined {
-    const row = this.metadata.database
-      .prepare(
-        `SELECT * FROM payment_channels_sent WHERE recipient = ? AND sender = ? AND state = 'open'
-         ORDER BY created_at DESC LIMIT 1`,
-      )
-      .get(getAddress(recipient), getAddress(sender)) as Row | undefined;
-    return row === undefined ? undefined : fromRow(row);
+    return this.select(
+      "recipient = ? AND sender = ? AND state = 'open' ORDER BY created_at DESC LIMIT 1",
+      getAddress(recipient),
+      getAddress(sender),
+    )[0];
   }
 
   /** Channels not yet closed, including ones whose opening transaction may not have landed. */
   live(): SentChannel[] {
-    const rows = this.metadata.database
-      .prepare("SELECT * FROM payment_channels_sent WHERE state != 'closed'")
-      .all() as unknown as Row[];
-    return rows.map(fromRow);
+    return this.select("state != 'closed'");
   }
 
   /** wei locked in channels not closed: what counts against the budget. */

@@ -5,6 +5,7 @@
  */
 import { type Address, getAddress, type Hex } from "viem";
 import type { MetadataStore } from "../store/metadata/index.ts";
+import { type ChannelRow, ChannelRows, channelColumns } from "./channel-rows.ts";
 
 export interface ReceivedVoucher {
   channelId: Hex;
@@ -19,9 +20,7 @@ export interface ReceivedVoucher {
   updatedAt: number;
 }
 
-interface Row {
-  channel_id: string;
-  sender: string;
+interface Row extends ChannelRow {
   peer_id: string;
   cumulative_amount: string;
   signature: string;
@@ -32,8 +31,7 @@ interface Row {
 
 function fromRow(row: Row): ReceivedVoucher {
   return {
-    channelId: row.channel_id as Hex,
-    sender: getAddress(row.sender),
+    ...channelColumns(row),
     peerId: row.peer_id,
     cumulativeAmount: BigInt(row.cumulative_amount),
     signature: row.signature as Hex,
@@ -43,26 +41,14 @@ function fromRow(row: Row): ReceivedVoucher {
   };
 }
 
-export class ReceivedVoucherTable {
-  private readonly metadata: MetadataStore;
-
+export class ReceivedVoucherTable extends ChannelRows<Row, ReceivedVoucher> {
   constructor(metadata: MetadataStore) {
-    this.metadata = metadata;
-  }
-
-  get(channelId: Hex): ReceivedVoucher | undefined {
-    const row = this.metadata.database
-      .prepare("SELECT * FROM payment_vouchers_received WHERE channel_id = ?")
-      .get(channelId.toLowerCase()) as Row | undefined;
-    return row === undefined ? undefined : fromRow(row);
+    super(metadata, "payment_vouchers_received", fromRow);
   }
 
   /** Vouchers holding value not yet cashed on-chain, on channels not known to be closed. */
   unsettled(): ReceivedVoucher[] {
-    const rows = this.metadata.database
-      .prepare("SELECT * FROM payment_vouchers_received WHERE closed = 0")
-      .all() as unknown as Row[];
-    return rows.map(fromRow).filter((v) => v.cumulativeAmount > v.settledAmount);
+    return this.select("closed = 0").filter((v) => v.cumulativeAmount > v.settledAmount);
   }
 
   /**

@@ -7,3 +7,23 @@ export class ProviderInputError extends Error {
     this.field = field;
   }
 }
+
+/**
+ * A slot `cairn provider collect` was asked for cannot be collected: another provider
+ * holds it (or nobody does), or its request has not ended yet.
+ */
+export class SlotNotCollectableError extends Error {
+  override name = "SlotNotCollectableError" as const;
+  readonly slotId: string;
+  readonly reason: "not-host" | "not-ended";
+  constructor(slotId: string, reason: "not-host" | "not-ended", message: string) {
+    super(message);
+    this.slotId = slotId;
+    this.reason = reason;
+  }
+}
+
+/** The provider admin was built without a slot collector (only the daemon's has one). */
+export class CollectorMissingError extends Error {
+  override name = "CollectorMissingError" as const;
+}

@@ -33,3 +33,8 @@ export const SLOT_UPLOAD_PATH = "/api/v1/slots";
 
 /** Purchase states that need no more work. */
 export const TERMINAL_STATES: readonly string[] = ["withdrawn", "aborted"];
+/** States in which the client's node still pushes slots, so it needs its own copy. */
+export const NEEDS_LOCAL_COPY: readonly string[] = ["quoted", "requested", "uploading"];
+
+/** How long a quote waits for a provider's REST API to answer before leaving it out. */
+export const PROVIDER_PROBE_TIMEOUT_MS = 3_000;

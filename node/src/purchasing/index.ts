@@ -38,6 +38,7 @@ export {
 } from "./purchase.ts";
 export type { MarketRequest, PurchaseRecord, PurchaseSlot, PurchaseState } from "./purchase-table.ts";
 export { type Quote, type QuoteInput, type QuotedProvider, quoteStorage, slotSizeFor } from "./quote.ts";
+export { probeProviderApi } from "./provider-probe.ts";
 export { PURCHASING_SCHEMA } from "./schema.ts";
 export { pushSlot, slotUploadUrl } from "./slot-push.ts";
 

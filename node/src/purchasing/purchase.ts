@@ -37,6 +37,7 @@ import {
   DEFAULT_PUSH_RETRY_MS,
   DEFAULT_PUSH_TIMEOUT_MS,
   DEFAULT_RUNNING_INTERVAL_MS,
+  NEEDS_LOCAL_COPY,
   TERMINAL_STATES,
 } from "./constants.ts";
 import {
@@ -90,6 +91,8 @@ export interface PurchasingComponents {
   blockstore: SlotBlockReader;
   providers: ProviderSource;
   reputation?: Pick<ReputationRecorder, "score">;
+  /** Probes a provider's REST API before a quote chooses it (`probeProviderApi`); none: not probed. */
+  reachable?: (apiUrl: string) => Promise<boolean>;
   /** @default logger("purchasing") */
   logger?: Logger;
 }
@@ -266,7 +269,7 @@ export class Purchasing implements Startable {
         infrastructure: p.infrastructure,
       })),
     });
-    this.hold(manifestCid.toString(), true);
+    this.refreshHold(manifestCid.toString());
     if (options.onProgress !== undefined) this.subscribe(requestId, options.onProgress);
     this.log.info("buying storage", {
       requestId,
@@ -341,6 +344,7 @@ export class Purchasing implements Startable {
       market: this.market,
       providers: this.components.providers,
       reputation: this.components.reputation,
+      reachable: this.components.reachable,
     };
   }
 
@@ -375,18 +379,25 @@ export class Purchasing implements Startable {
 
   private setState(requestId: Hex, state: PurchaseState, extra?: Parameters<PurchaseTable["setState"]>[2]) {
     this.table.setState(requestId, state, extra);
+    this.refreshHold(this.table.mustGet(requestId).cid);
     this.log.info("purchase state", { requestId, state });
     this.emit({ type: "purchase:state", detail: { requestId, state } });
     // Nothing more will happen to it: its listeners can go.
     if (TERMINAL_STATES.includes(state)) this.listeners.delete(requestId);
   }
 
-  /** Marks the dataset as held for a deal, or releases it when no open purchase uses it. */
-  private hold(cid: string, held: boolean): void {
+  /**
+   * Holds the dataset (refuses its deletion) while a purchase of it still has slots to
+   * push, and releases it once none has: after the request starts the providers hold
+   * every slot, and the client may drop its own copy and fetch it back from them.
+   */
+  private refreshHold(cid: string): void {
     const { datasets } = this.components.metadata;
     if (!datasets.has(cid)) return;
-    if (!held && this.table.unfinished(TERMINAL_STATES).some((p) => p.cid === cid)) return;
-    datasets.setHeldForDeal(cid, held);
+    const needed = this.table
+      .unfinished(TERMINAL_STATES)
+      .some((p) => p.cid === cid && NEEDS_LOCAL_COPY.includes(p.state));
+    if (datasets.get(cid)?.heldForDeal !== needed) datasets.setHeldForDeal(cid, needed);
   }
 
   /** Runs the purchase's state machine in the background, once per purchase. */
@@ -465,7 +476,6 @@ export class Purchasing implements Startable {
       } catch (err) {
         if (err instanceof ContractRevertError && err.errorName !== "StorageMarketRequestExists") {
           this.setState(requestId, "aborted", { lastError: err.message });
-          this.hold(record.cid, false);
           throw err;
         }
         if (!(err instanceof ContractRevertError)) throw err;
@@ -527,7 +537,6 @@ export class Purchasing implements Startable {
         throw err;
     }
     this.setState(requestId, "withdrawn", { withdrawn: amount, lastError: null });
-    this.hold(record.cid, false);
     return this.table.mustGet(requestId);
   }
 }

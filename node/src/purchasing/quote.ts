@@ -4,7 +4,8 @@
  * `selectProviders` (price, reputation, region and infrastructure diversity); before it,
  * providers that cannot take a slot at all are set aside with the reason, including what
  * core cannot know: no REST API to push the slot to, an activation delay not yet passed
- * on the chain's clock, or too little free stake for the slot's collateral.
+ * on the chain's clock, too little free stake for the slot's collateral, or (when the
+ * caller can probe) a REST API that does not answer, since the slot could not be pushed.
  */
 import {
   BLOCK_SIZE,
@@ -69,6 +70,8 @@ export interface QuoteComponents {
   market: MarketReader;
   providers: ProviderSource;
   reputation?: Pick<ReputationRecorder, "score">;
+  /** Whether a provider's REST API answers now; without it, every published API is assumed up. */
+  reachable?: (apiUrl: string) => Promise<boolean>;
 }
 
 const UINT128_MAX = 2n ** 128n - 1n;
@@ -112,6 +115,26 @@ function reasonBeyondOffer(record: ProviderRecord, now: number, collateral: bigi
   return undefined;
 }
 
+/** Moves the candidates whose REST API does not answer from `eligible` to `excluded`. */
+async function setAsideUnreachable(
+  reachable: (apiUrl: string) => Promise<boolean>,
+  eligible: ProviderCandidate[],
+  byAddress: Map<string, ProviderRecord>,
+  excluded: Quote["excluded"],
+): Promise<void> {
+  const answers = await Promise.all(
+    eligible.map((candidate) => {
+      const apiUrl = byAddress.get(candidate.address)?.apiUrls[0] as string;
+      return reachable(apiUrl).then((up) => ({ candidate, apiUrl, up }));
+    }),
+  );
+  eligible.length = 0;
+  for (const { candidate, apiUrl, up } of answers) {
+    if (up) eligible.push(candidate);
+    else excluded.push({ address: candidate.address, reason: `its REST API at ${apiUrl} does not answer` });
+  }
+}
+
 export async function quoteStorage(components: QuoteComponents, input: QuoteInput): Promise<Quote> {
   await checkTerms(components.market, input);
   const n = input.k + input.m;
@@ -143,6 +166,8 @@ export async function quoteStorage(components: QuoteComponents, input: QuoteInpu
       byAddress.set(record.address, record);
     }
   }
+  if (components.reachable !== undefined)
+    await setAsideUnreachable(components.reachable, eligible, byAddress, excluded);
   if (eligible.length < n) throw new NotEnoughProvidersError(n, eligible.length, excluded);
   const selection = selectProviders(eligible, terms);
   const escrow = await components.market.requiredEscrow(

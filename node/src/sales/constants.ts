@@ -32,3 +32,8 @@ export const REQUEST_STATE_NAMES = ["None", "New", "Started", "Finished", "Faile
 
 /** IStorageMarket.SlotState, by number. */
 export const SLOT_STATE_NAMES = ["Free", "Filled", "Repair", "Collected"] as const;
+
+/** Ms between the manifest keeper's passes over the held slots' datasets. */
+export const DEFAULT_MANIFEST_KEEPER_INTERVAL_MS = 5_000;
+/** How long one manifest fetch (provider lookup included) may take. */
+export const MANIFEST_FETCH_TIMEOUT_MS = 30_000;

@@ -10,6 +10,8 @@
  * - `SalesAgent` (sales-agent.ts): hears of new requests and freed slots through the
  *   chain watcher, takes the ones the policy accepts by rebuilding them from other
  *   providers' slots, and collects finished slots' payouts.
+ * - `SlotCollector` (slot-collector.ts): collects a held slot's payout once its request
+ *   ended and records it; the agent and `cairn provider collect` share one.
  * - `HttpSlotSource` (slot-source.ts): fetches another provider's slot over its REST API.
  * - schema.ts: the agent's tables, as one migration body.
  */
@@ -22,8 +24,18 @@ export { BlockPins, isBlockReferenced, removeUnreferenced } from "./block-refs.t
 export * from "./constants.ts";
 export * from "./errors.ts";
 export { type FillResult, SlotFiller } from "./filler.ts";
+export { ManifestKeeper, type ManifestKeeperComponents, type ManifestKeeperInit } from "./manifest-keeper.ts";
 export { rebuildSlot } from "./rebuild.ts";
 export { SALES_SCHEMA } from "./schema.ts";
+export {
+  type CollectionRecord,
+  type Collection,
+  type CollectOutcome,
+  requestStateName,
+  SlotCollector,
+  type SlotCollectorComponents,
+  type SlotCollectorInit,
+} from "./slot-collector.ts";
 export {
   directoryLocator,
   HttpSlotSource,

@@ -1,15 +1,10 @@
 import { type Address, type Hex, isAddressEqual, type PublicClient, zeroAddress } from "viem";
-import {
-  type ChainEvent,
-  type ChainWatcher,
-  ContractRevertError,
-  type TransactionSender,
-} from "../chain/index.ts";
+import type { ChainEvent, ChainWatcher, TransactionSender } from "../chain/index.ts";
 import { BLOCK_SIZE, createErasureCodec, type ErasureCodec, slotIdOf, splitSlotId } from "../core/index.ts";
-import { storageMarketAbi } from "../generated/contracts.ts";
 import type { Logger } from "../logging/index.ts";
-import { RequestState, SlotState } from "../market/index.ts";
+import { SlotState } from "../market/index.ts";
 import type { Database, MetadataStore } from "../store/metadata/index.ts";
+import { PollLoop } from "../utils/poll-loop.ts";
 import type { Startable } from "../utils/startable.ts";
 import {
   DEFAULT_SALES_POLL_INTERVAL_MS,
@@ -21,6 +16,7 @@ import {
 import { SlotBusyError, SlotRefusedError } from "./errors.ts";
 import { rebuildSlot } from "./rebuild.ts";
 import type { Sales, SlotOffer } from "./sales.ts";
+import { type CollectionRecord, SlotCollector } from "./slot-collector.ts";
 import type { SlotSource } from "./slot-source.ts";
 
 export interface SalesAgentInit {
@@ -42,6 +38,11 @@ export interface SalesAgentComponents {
   publicClient: PublicClient;
   /** The node's transaction manager, for `collect`. */
   sender: TransactionSender;
+  /**
+   * Collects ended slots; share the one `cairn provider collect` uses, so both see the
+   * other's collections. @default one of its own over these components
+   */
+  collector?: SlotCollector;
   metadata: MetadataStore;
   watcher: ChainWatcher;
   sales: Sales;
@@ -85,33 +86,40 @@ const FINAL_REFUSALS = new Set([
  * `collect`ed once, and the payout recorded.
  */
 export class SalesAgent implements Startable {
-  readonly #client: PublicClient;
-  readonly #sender: TransactionSender;
   readonly #metadata: MetadataStore;
   readonly #sales: Sales;
   readonly #source: SlotSource;
   readonly #log: Logger;
-  readonly #market: Address;
-  readonly #pollMs: number;
+  readonly #collector: SlotCollector;
   readonly #attempts: number;
   readonly #collect: boolean;
   readonly #sourceWaitMs: number;
   readonly #unsubscribe: Array<() => void> = [];
+  readonly #loop: PollLoop;
   #codec: ErasureCodec | undefined;
-  #loop: Promise<void> | undefined;
-  #abort: AbortController | undefined;
-  #wake: (() => void) | undefined;
 
   constructor(components: SalesAgentComponents, init: SalesAgentInit) {
-    this.#client = components.publicClient;
-    this.#sender = components.sender;
     this.#metadata = components.metadata;
     this.#sales = components.sales;
     this.#source = components.source;
     this.#log = components.logger;
     this.#codec = components.codec;
-    this.#market = init.market;
-    this.#pollMs = init.pollIntervalMs ?? DEFAULT_SALES_POLL_INTERVAL_MS;
+    this.#collector =
+      components.collector ??
+      new SlotCollector(
+        {
+          publicClient: components.publicClient,
+          sender: components.sender,
+          metadata: components.metadata,
+          logger: components.logger,
+        },
+        { market: init.market },
+      );
+    this.#loop = new PollLoop((signal) => this.pass(signal), {
+      intervalMs: init.pollIntervalMs ?? DEFAULT_SALES_POLL_INTERVAL_MS,
+      logger: this.#log,
+      failure: "sales pass failed; retrying",
+    });
     this.#attempts = init.attempts ?? DEFAULT_TAKE_ATTEMPTS;
     this.#collect = init.collect ?? true;
     this.#sourceWaitMs = init.sourceWaitMs ?? DEFAULT_SOURCE_WAIT_MS;
@@ -127,17 +135,13 @@ export class SalesAgent implements Startable {
   }
 
   async start(): Promise<void> {
-    if (this.#loop !== undefined) return;
+    if (this.#loop.running) return;
     this.#codec ??= await createErasureCodec();
-    this.#abort = new AbortController();
-    this.#loop = this.#run(this.#abort.signal);
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#abort?.abort();
-    this.#wake?.();
-    await this.#loop;
-    this.#loop = undefined;
+    await this.#loop.stop();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
   }
 
@@ -149,7 +153,7 @@ export class SalesAgent implements Startable {
       if (signal?.aborted) return;
       await this.#consider(candidate, signal);
     }
-    if (this.#collect) await this.#collectEnded(signal);
+    if (this.#collect) await this.#collector.collectEnded({ pastEndOnly: true, signal });
   }
 
   /** A candidate's state and detail (tests, diagnostics). */
@@ -160,33 +164,8 @@ export class SalesAgent implements Startable {
   }
 
   /** The recorded payout of a collected slot (tests, diagnostics). */
-  collection(
-    slotId: Hex,
-  ): { txHash: Hex | null; payment: string | null; collateral: string | null } | undefined {
-    const row = this.#metadata.database
-      .prepare("SELECT tx_hash, payment, collateral FROM sales_collections WHERE slot_id = ?")
-      .get(slotId) as { tx_hash: Hex | null; payment: string | null; collateral: string | null } | undefined;
-    return row === undefined
-      ? undefined
-      : { txHash: row.tx_hash, payment: row.payment, collateral: row.collateral };
-  }
-
-  async #run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.pass(signal);
-      } catch (err) {
-        if (!signal.aborted)
-          this.#log.warn("sales pass failed; retrying", { err: (err as Error).message.split("\n")[0] });
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#pollMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+  collection(slotId: Hex): CollectionRecord | undefined {
+    return this.#collector.recorded(slotId);
   }
 
   #onRequested(event: ChainEvent, db: Database): void {
@@ -330,83 +309,6 @@ export class SalesAgent implements Startable {
         "UPDATE sales_candidates SET attempts = ?, detail = ?, next_attempt_at = ?, updated_at = ? WHERE slot_id = ?",
       )
       .run(attempts, detail, Date.now() + delay, Date.now(), candidate.slot_id);
-  }
-
-  /** Collects every held slot whose request ended and that was not collected yet. */
-  async #collectEnded(signal?: AbortSignal): Promise<void> {
-    // The chain's clock, not this machine's: a request ends by block time.
-    const now = (await this.#client.getBlock({ blockTag: "latest" })).timestamp;
-    const rows = this.#metadata.database
-      .prepare(
-        `SELECT h.slot_id, h.request_id FROM held_slots h LEFT JOIN sales_collections c ON c.slot_id = h.slot_id
-         WHERE c.slot_id IS NULL AND (h.state = 'ended' OR (h.state = 'filled' AND h.ends_at <= ?))`,
-      )
-      .all(Number(now)) as Array<{ slot_id: Hex; request_id: Hex }>;
-    const me = this.#sender.address;
-    for (const { slot_id: slotId, request_id: requestId } of rows) {
-      if (signal?.aborted) return;
-      const request = await this.#client.readContract({
-        address: this.#market,
-        abi: storageMarketAbi,
-        functionName: "requestInfo",
-        args: [requestId],
-      });
-      const state = Number(request.state);
-      if (
-        state !== RequestState.Finished &&
-        state !== RequestState.Failed &&
-        state !== RequestState.Cancelled
-      )
-        continue;
-      const slot = await this.#client.readContract({
-        address: this.#market,
-        abi: storageMarketAbi,
-        functionName: "slotInfo",
-        args: [slotId],
-      });
-      if (Number(slot.state) === SlotState.Collected && isAddressEqual(slot.host, me)) {
-        this.#recordCollection(slotId, null, undefined);
-        continue;
-      }
-      if (Number(slot.state) !== SlotState.Filled || !isAddressEqual(slot.host, me)) continue;
-      try {
-        const [payment, collateral] = await this.#client.readContract({
-          address: this.#market,
-          abi: storageMarketAbi,
-          functionName: "collectable",
-          args: [slotId],
-        });
-        const sent = await this.#sender.send(
-          { address: this.#market, abi: storageMarketAbi, functionName: "collect", args: [slotId] },
-          { label: "collect", signal },
-        );
-        this.#recordCollection(slotId, sent.hash, { payment, collateral });
-        this.#log.info("collected a finished slot", { slotId, payment, collateral, hash: sent.hash });
-      } catch (err) {
-        if (err instanceof ContractRevertError)
-          this.#log.warn("collect refused", { slotId, error: err.errorName });
-        else throw err;
-      }
-    }
-  }
-
-  #recordCollection(
-    slotId: Hex,
-    txHash: Hex | null,
-    amounts: { payment: bigint; collateral: bigint } | undefined,
-  ): void {
-    this.#metadata.database
-      .prepare(
-        `INSERT INTO sales_collections (slot_id, tx_hash, payment, collateral, collected_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (slot_id) DO NOTHING`,
-      )
-      .run(
-        slotId,
-        txHash,
-        amounts === undefined ? null : String(amounts.payment),
-        amounts === undefined ? null : String(amounts.collateral),
-        Date.now(),
-      );
   }
 
   #mustCodec(): ErasureCodec {

@@ -19,6 +19,7 @@ import {
   SlotRootMismatchError,
 } from "./errors.ts";
 import { type FillResult, SlotFiller } from "./filler.ts";
+import { OwnOfferReader, offerRejection } from "./own-offer.ts";
 import { receivedSoFar, receiveSlot } from "./slot-receiver.ts";
 import { type Opening, openingFor, type SlotTerms, TermsReader } from "./terms.ts";
 
@@ -97,6 +98,7 @@ export class Sales implements Startable {
   #filler: SlotFiller | undefined;
   #abort: AbortController | undefined;
   #resuming: Promise<void> | undefined;
+  readonly #ownOffer: OwnOfferReader;
 
   constructor(components: SalesComponents, init: SalesInit) {
     this.#client = components.publicClient;
@@ -111,6 +113,7 @@ export class Sales implements Startable {
     this.#fillAttempts = init.fillAttempts;
     this.#terms = new TermsReader(this.#client, { market: init.market, fromBlock: init.marketFromBlock });
     this.#held = new HeldSlotStore(components.metadata);
+    this.#ownOffer = new OwnOfferReader(this.#client, init.market, components.sender.address);
     if (components.metrics !== undefined) {
       this.#metrics = {
         filled: counter(components.metrics, {
@@ -270,6 +273,12 @@ export class Sales implements Startable {
     const opening = openingFor(terms, this.address);
     const decision = this.decide(terms, opening);
     if (!decision.take) throw new SlotRefusedError("declined-by-policy", decision.message);
+    const rejection = offerRejection(await this.#ownOffer.read(), terms);
+    if (rejection !== undefined)
+      throw new SlotRefusedError(
+        "declined-by-policy",
+        `this node's registered offer ${rejection} (the market would refuse the fill; see cairn provider offer)`,
+      );
     return { terms, opening };
   }
 

@@ -45,6 +45,24 @@ describe("selectProviders", () => {
     expect(selection.pricePerBytePerSecond).toBe(2n);
   });
 
+  it("prices the request to cover the cheapest spare too, so a freed slot can be repaired", () => {
+    const pool = [
+      candidate("0xa1", 1, "eu", "hetzner"),
+      candidate("0xb1", 2, "us", "aws"),
+      candidate("0xc1", 4, "ap", "equinix"),
+      candidate("0xd1", 9, "sa", "colo"),
+    ];
+    const selection = selectProviders(pool, { ...terms, slots: 2 });
+    expect(selection.chosen.map((c) => c.address)).toEqual(["0xa1", "0xb1"]);
+    // 0xc1 is the cheapest provider left over: the request pays its price, not 0xd1's.
+    expect(selection.pricePerBytePerSecond).toBe(4n);
+    expect(selectProviders(pool, { ...terms, slots: 2, repairReserve: 0 }).pricePerBytePerSecond).toBe(2n);
+    expect(selectProviders(pool, { ...terms, slots: 2, repairReserve: 2 }).pricePerBytePerSecond).toBe(9n);
+    // With nobody left over, the chosen set the price.
+    expect(selectProviders(pool, { ...terms, slots: 4 }).pricePerBytePerSecond).toBe(9n);
+    expect(() => selectProviders(pool, { ...terms, repairReserve: -1 })).toThrow(/repairReserve/);
+  });
+
   it("prefers a good reputation at equal price, and is deterministic", () => {
     const pool = [
       candidate("0x2", 3, "eu", "x", 20),

@@ -6,20 +6,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import {
-  createWalletClient,
-  type Hex,
-  http,
-  parseEther,
-  type PrivateKeyAccount,
-  type PublicClient,
-  toHex,
-} from "viem";
+import { type Hex, type PublicClient, toHex } from "viem";
 import {
   cairnContracts,
   createChainClient,
   createChainWatcher,
-  createTransactionManager,
   type TransactionManager,
 } from "../../src/chain/index.ts";
 import {
@@ -30,7 +21,7 @@ import {
   slotIdOf,
   uploadData,
 } from "../../src/core/index.ts";
-import { providerRegistryAbi, storageMarketAbi } from "../../src/generated/contracts.ts";
+import { storageMarketAbi } from "../../src/generated/contracts.ts";
 import {
   buildSlotProof,
   createProver,
@@ -43,30 +34,17 @@ import {
   readMarketTiming,
   type Validator,
 } from "../../src/market/index.ts";
-import { createMetricsRegistry, type Registry } from "../../src/metrics/index.ts";
+import type { Registry } from "../../src/metrics/index.ts";
 import { createBlockstore, type FsBlockstore } from "../../src/store/blocks/index.ts";
 import type { MetadataStore } from "../../src/store/metadata/index.ts";
-import type { Devnet } from "../helpers/devnet.ts";
 import {
-  captureLogger,
   metadataStore,
   type RestartableDevnet,
   startRestartableDevnet,
   tempFolder,
 } from "../chain/helpers.ts";
-
-/** Polls `check` until it holds, or fails after `ms`. */
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { registerWithOffer, send, testOffer } from "../helpers/contracts.ts";
+import { startNodeSender } from "../helpers/node-sender.ts";
 
 export interface MarketRequest {
   requestId: Hex;
@@ -94,15 +72,7 @@ export interface TestMarket {
   stop(): Promise<void>;
 }
 
-const OFFER = {
-  pricePerBytePerSecond: 100n,
-  maxCollateralPerByte: 10n ** 12n,
-  minDuration: 3600n,
-  maxDuration: 30n * 86_400n,
-  capacity: 2n ** 40n,
-  region: toHex("eu-west", { size: 16 }),
-  infrastructure: toHex("bare-metal", { size: 16 }),
-};
+const OFFER = testOffer({ pricePerBytePerSecond: 100n, minDuration: 3600n });
 
 /**
  * The devnet, `providers` registered and active, and a request of n = k + m slots over a
@@ -130,15 +100,7 @@ export async function startTestMarket(
   if (!upload.manifest || !upload.manifestCid || !upload.slotBlockRoots) throw new Error("no manifest");
   const { manifest } = upload;
 
-  for (const role of providers) {
-    await write(devnet, devnet.account(role), {
-      address: devnet.contracts.ProviderRegistry.address,
-      abi: providerRegistryAbi,
-      functionName: "register",
-      args: [OFFER, "0x0024080112", ["/ip4/127.0.0.1/tcp/4001"]],
-      value: parseEther("2"),
-    });
-  }
+  for (const role of providers) await registerWithOffer(devnet, role, OFFER);
   await devnet.increaseTime(61);
 
   const clientAccount = devnet.account("client1");
@@ -148,7 +110,7 @@ export async function startTestMarket(
   const duration = 86_400n;
   const price = 1_000n;
   const slots = manifest.slots.length;
-  await write(devnet, clientAccount, {
+  await send(devnet, clientAccount, {
     address: market,
     abi: storageMarketAbi,
     functionName: "requestStorage",
@@ -208,17 +170,6 @@ export async function startTestMarket(
   };
 }
 
-async function write(
-  devnet: Devnet,
-  account: PrivateKeyAccount,
-  call: Record<string, unknown>,
-): Promise<void> {
-  const wallet = createWalletClient({ account, chain: devnet.chain, transport: http(devnet.rpcUrl) });
-  const hash = await wallet.writeContract(call as never);
-  const receipt = await devnet.publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw new Error(`${String(call.functionName)} reverted`);
-}
-
 /** One provider's node, as far as proving needs: its database, transaction manager and prover. */
 export interface ProviderNode {
   role: string;
@@ -241,18 +192,7 @@ export async function providerNode(
   dbFile = `${role}.sqlite`,
 ): Promise<ProviderNode> {
   const metadata = metadataStore(join(market.folder, dbFile), [MARKET_SCHEMA]);
-  const metrics = createMetricsRegistry({ defaultMetrics: false });
-  const { logger, lines } = captureLogger(`node:${role}`);
-  const sender = createTransactionManager(
-    {
-      publicClient: market.client,
-      account: market.devnet.account(role),
-      logger: logger.child("chain:tx"),
-      metrics,
-    },
-    { chainId: market.devnet.chain.id, pollIntervalMs: 25 },
-  );
-  await sender.start();
+  const { sender, metrics, logger, lines } = await startNodeSender(market.devnet, market.client, role);
   const node: ProviderNode = {
     role,
     address: sender.address,
@@ -355,18 +295,7 @@ export async function fillSlot(market: TestMarket, node: ProviderNode, index: nu
 /** A validator node: its own database, watcher, transaction manager and validator. */
 export async function validatorNode(market: TestMarket, role = "validator") {
   const metadata = metadataStore(join(market.folder, `${role}.sqlite`), [MARKET_SCHEMA]);
-  const metrics = createMetricsRegistry({ defaultMetrics: false });
-  const { logger, lines } = captureLogger(`node:${role}`);
-  const sender = createTransactionManager(
-    {
-      publicClient: market.client,
-      account: market.devnet.account(role),
-      logger: logger.child("chain:tx"),
-      metrics,
-    },
-    { chainId: market.devnet.chain.id, pollIntervalMs: 25 },
-  );
-  await sender.start();
+  const { sender, metrics, logger, lines } = await startNodeSender(market.devnet, market.client, role);
   const watcher = createChainWatcher(
     { publicClient: market.client, metadata, logger: logger.child("chain:watcher"), metrics },
     {
@@ -403,6 +332,17 @@ export async function validatorNode(market: TestMarket, role = "validator") {
       metadata.stop();
     },
   };
+}
+
+/** The period the test request started in (all its slots filled). */
+export async function requestStartPeriod(market: TestMarket): Promise<bigint> {
+  const info = await market.client.readContract({
+    address: market.market,
+    abi: storageMarketAbi,
+    functionName: "requestInfo",
+    args: [market.request.requestId],
+  });
+  return BigInt(info.startPeriod);
 }
 
 /** The period the next transaction lands in. */

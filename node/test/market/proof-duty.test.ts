@@ -7,10 +7,11 @@ import {
   fillSlot,
   type ProviderNode,
   providerNode,
+  requestStartPeriod,
   startTestMarket,
   type TestMarket,
-  until,
 } from "./helpers.ts";
+import { until } from "../helpers/until.ts";
 
 /**
  * With proofs due in about one period of two, the prover must send exactly when the
@@ -25,13 +26,7 @@ describe("Prover's proof duty matches the contract's", () => {
     market = await startTestMarket(["provider1"], { proofProbability: 2 });
     node = await providerNode(market, "provider1");
     for (let index = 0; index < 3; index++) await fillSlot(market, node, index);
-    const info = await market.client.readContract({
-      address: market.market,
-      abi: storageMarketAbi,
-      functionName: "requestInfo",
-      args: [market.request.requestId],
-    });
-    startPeriod = BigInt(info.startPeriod);
+    startPeriod = await requestStartPeriod(market);
     await node.startProver();
   }, 60_000);
 

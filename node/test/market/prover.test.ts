@@ -10,8 +10,8 @@ import {
   providerNode,
   startTestMarket,
   type TestMarket,
-  until,
 } from "./helpers.ts";
+import { until } from "../helpers/until.ts";
 
 describe("Prover on a real chain with real slots", () => {
   let market: TestMarket;

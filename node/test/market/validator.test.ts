@@ -7,11 +7,12 @@ import {
   fillSlot,
   type ProviderNode,
   providerNode,
+  requestStartPeriod,
   startTestMarket,
   type TestMarket,
-  until,
   validatorNode,
 } from "./helpers.ts";
+import { until } from "../helpers/until.ts";
 
 describe("Validator on a real chain with real slots", () => {
   let market: TestMarket;
@@ -28,13 +29,7 @@ describe("Validator on a real chain with real slots", () => {
       await providerNode(market, "provider3"),
     ];
     for (const [index, node] of nodes.entries()) await fillSlot(market, node, index);
-    const info = await market.client.readContract({
-      address: market.market,
-      abi: storageMarketAbi,
-      functionName: "requestInfo",
-      args: [market.request.requestId],
-    });
-    startPeriod = BigInt(info.startPeriod);
+    startPeriod = await requestStartPeriod(market);
     for (const node of nodes) await node.startProver();
   }, 60_000);
 

@@ -2,8 +2,11 @@
  * Shared setup for payments tests: a devnet, and per-role payments services on their own
  * SQLite files (so a test can restart a service on the same file).
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PrivateKeyAccount } from "viem/accounts";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import type { Logger } from "../../src/logging/index.ts";
 import { LogManager } from "../../src/logging/index.ts";
 import {
@@ -33,6 +36,42 @@ export async function startAutominingDevnet(): Promise<Devnet> {
     true,
   );
   return devnet;
+}
+
+/**
+ * The hooks a chain-backed test file shares: one automining devnet for the whole file, a
+ * fresh temp folder (named from `prefix`) for each test, and after each test `cleanup`
+ * (stopping what the test started) before its folder is removed.
+ */
+export function devnetPerFile(
+  prefix: string,
+  cleanup: () => unknown = () => {},
+): { readonly devnet: Devnet; readonly dir: string } {
+  let devnet: Devnet | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    devnet = await startAutominingDevnet();
+  }, 60_000);
+  afterAll(async () => {
+    await devnet?.stop();
+  });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterEach(async () => {
+    await cleanup();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  }, 30_000);
+  return {
+    get devnet(): Devnet {
+      if (devnet === undefined) throw new Error("the devnet starts in beforeAll");
+      return devnet;
+    },
+    get dir(): string {
+      if (dir === undefined) throw new Error("the folder is made in beforeEach");
+      return dir;
+    },
+  };
 }
 
 export const silent: Logger = new LogManager({ level: "silent" }).logger("test");

@@ -1,33 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { signVoucher } from "../../src/core/voucher.ts";
 import { paymentChannelsAbi } from "../../src/generated/contracts.ts";
 import { ChannelExchangePayer } from "../../src/payments/index.ts";
 import type { MetadataStore } from "../../src/store/metadata/index.ts";
-import type { Devnet } from "../helpers/devnet.ts";
 import { RecordedReputation } from "../helpers/recorded-reputation.ts";
-import { channelPayer, channelReader, providerAccounting, sender, startAutominingDevnet } from "./fixture.ts";
+import { channelPayer, channelReader, providerAccounting, sender, devnetPerFile } from "./fixture.ts";
 
-let devnet: Devnet;
-let dir: string;
 const stores: MetadataStore[] = [];
 const CLIENT_PEER = "12D3KooWClient";
-
-beforeAll(async () => {
-  devnet = await startAutominingDevnet();
-}, 60_000);
-afterAll(async () => {
-  await devnet?.stop();
-});
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cairn-payments-"));
-});
-afterEach(async () => {
+const world = devnetPerFile("cairn-payments-", () => {
   for (const s of stores.splice(0)) s.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** A distinct provider role per test, so each test's channels start from scratch. */
@@ -39,8 +22,8 @@ function nextProviderRole(): string {
 
 async function pair(providerConfig = {}, payerConfig = {}, reputation?: RecordedReputation) {
   const role = nextProviderRole();
-  const provider = providerAccounting(devnet, dir, providerConfig, reputation, role);
-  const client = await channelPayer(devnet, dir, payerConfig);
+  const provider = providerAccounting(world.devnet, world.dir, providerConfig, reputation, role);
+  const client = await channelPayer(world.devnet, world.dir, payerConfig);
   stores.push(provider.metadata, client.metadata);
   const exchangePayer = new ChannelExchangePayer(client.payer);
   const account = await exchangePayer.openAccount(CLIENT_PEER, provider.accounting.terms());
@@ -52,7 +35,7 @@ describe("payments between a provider and a client on a devnet", () => {
   it("opens a channel, accepts an increasing voucher, stores it before crediting, and refuses a replay", async () => {
     const reputation = new RecordedReputation();
     const { accounting, payer, account } = await pair({}, {}, reputation);
-    const info = await channelReader(devnet).readChannel(account.channelId);
+    const info = await channelReader(world.devnet).readChannel(account.channelId);
     expect(info).toMatchObject({ state: "open", deposited: 1_000_000n, sender: payer.address });
 
     expect(accounting.tryCharge(CLIENT_PEER, 60_000n, 1)).toBe(true);
@@ -68,7 +51,10 @@ describe("payments between a provider and a client on a devnet", () => {
 
   it("refuses forged, foreign-channel and over-deposit vouchers and credits nothing", async () => {
     const { accounting, account } = await pair();
-    const context = { chainId: devnet.chain.id, verifyingContract: devnet.contracts.PaymentChannels.address };
+    const context = {
+      chainId: world.devnet.chain.id,
+      verifyingContract: world.devnet.contracts.PaymentChannels.address,
+    };
     const forger = privateKeyToAccount(generatePrivateKey());
     const forged = {
       channelId: account.channelId,
@@ -82,7 +68,7 @@ describe("payments between a provider and a client on a devnet", () => {
       reason: "bad-signature",
     });
 
-    const client = devnet.account("client1");
+    const client = world.devnet.account("client1");
     const tooMuch = {
       channelId: account.channelId,
       cumulativeAmount: 2_000_000n,
@@ -143,7 +129,7 @@ describe("payments between a provider and a client on a devnet", () => {
     await accounting.receivePayment(CLIENT_PEER, await payer.pay(accounting.recipient, 30_000n));
     await accounting.stop(); // waits for the settlement in flight
     expect(sent.map((s) => s.functionName)).toEqual(["settle"]);
-    const info = await channelReader(devnet).readChannel(account.channelId);
+    const info = await channelReader(world.devnet).readChannel(account.channelId);
     expect(info.paid).toBe(60_000n);
   }, 30_000);
 
@@ -153,18 +139,18 @@ describe("payments between a provider and a client on a devnet", () => {
     accounting.cutOff(CLIENT_PEER);
     await accounting.stop();
     expect(sent.map((s) => s.functionName)).toEqual(["settle"]);
-    expect((await channelReader(devnet).readChannel(account.channelId)).paid).toBe(40_000n);
+    expect((await channelReader(world.devnet).readChannel(account.channelId)).paid).toBe(40_000n);
 
     await accounting.receivePayment(CLIENT_PEER, await payer.pay(accounting.recipient, 5_000n));
-    await sender(devnet, devnet.account("client1")).send({
-      address: devnet.contracts.PaymentChannels.address,
+    await sender(world.devnet, world.devnet.account("client1")).send({
+      address: world.devnet.contracts.PaymentChannels.address,
       abi: paymentChannelsAbi,
       functionName: "requestClose",
       args: [account.channelId],
     });
     await accounting.watchClosingChannels();
     expect(sent.map((s) => s.functionName)).toEqual(["settle", "closeWithVoucher"]);
-    const info = await channelReader(devnet).readChannel(account.channelId);
+    const info = await channelReader(world.devnet).readChannel(account.channelId);
     expect(info).toMatchObject({ state: "closed", paid: 45_000n });
   }, 30_000);
 
@@ -189,13 +175,13 @@ describe("payments between a provider and a client on a devnet", () => {
     first.metadata.stop();
     await first.accounting.stop();
     // A new process on the same files.
-    const client = await channelPayer(devnet, dir);
+    const client = await channelPayer(world.devnet, world.dir);
     stores.push(client.metadata);
     const next = await client.payer.pay(first.accounting.recipient, 3_000n);
     expect(next.channelId).toBe(voucher.channelId);
     expect(next.cumulativeAmount).toBe(10_000n);
     const role = `provider${providerIndex}`;
-    const restarted = providerAccounting(devnet, dir, {}, undefined, role);
+    const restarted = providerAccounting(world.devnet, world.dir, {}, undefined, role);
     stores.push(restarted.metadata);
     restarted.accounting.declareAccount(CLIENT_PEER, first.account);
     await expect(restarted.accounting.receivePayment(CLIENT_PEER, voucher)).rejects.toMatchObject({
@@ -207,7 +193,7 @@ describe("payments between a provider and a client on a devnet", () => {
   it("tops a channel up when a voucher needs more, and stops at the budget", async () => {
     const { payer, accounting, account } = await pair({}, { budget: 2_500_000n, channelDeposit: 1_000_000n });
     await payer.pay(accounting.recipient, 1_500_000n);
-    expect((await channelReader(devnet).readChannel(account.channelId)).deposited).toBe(2_000_000n);
+    expect((await channelReader(world.devnet).readChannel(account.channelId)).deposited).toBe(2_000_000n);
     await expect(payer.pay(accounting.recipient, 600_000n)).rejects.toMatchObject({
       name: "ChannelBudgetExceededError",
     });
@@ -217,7 +203,9 @@ describe("payments between a provider and a client on a devnet", () => {
 
   it("drops a channel left 'opening' by a crash before its transaction, and keeps one the chain has", async () => {
     const { payer, accounting, account } = await pair();
-    const ghost = (await channelReader(devnet).nextChannelId(payer.address)).toLowerCase() as `0x${string}`;
+    const ghost = (
+      await channelReader(world.devnet).nextChannelId(payer.address)
+    ).toLowerCase() as `0x${string}`;
     // What a crash between storing the row and sending `open` leaves behind.
     payer.table.insert({
       channelId: ghost,

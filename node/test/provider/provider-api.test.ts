@@ -124,6 +124,19 @@ describe("/api/v1/provider on a real chain", () => {
     expect(await status()).toMatchObject({ paused: false });
   }, 60_000);
 
+  it("collects through the node's own collector: nothing held, nothing to collect", async () => {
+    const res = await post("collect");
+    expect(res.status, JSON.stringify(await res.clone().json())).toBe(200);
+    expect(await res.json()).toEqual({ collected: [] });
+    const bad = await post("collect", { slotId: "0x12" });
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).field).toBe("slotId");
+    // A slot nobody holds (no such request) is not this node's to collect.
+    const nobody = await post("collect", { slotId: `0x${"ab".repeat(30)}0000` });
+    expect(nobody.status).toBe(422);
+    expect((await errorOf(nobody)).message).toMatch(/not held by this node.*nobody holds it/);
+  });
+
   it("answers 503 without a chain link, and the node still serves data", async () => {
     const res = await fetch(`${offline.apiUrl}/api/v1/provider`);
     expect(res.status).toBe(503);

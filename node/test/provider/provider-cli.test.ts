@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { durationFlag, sizeFlag, weiFlag } from "../../src/cli/amounts.ts";
-import { main } from "../../src/cli/index.ts";
 import { startTestNode, TOKEN, type TestNode } from "../api/helpers.ts";
+import { runCairn } from "../helpers/cli.ts";
 import { type Devnet, startDevnet } from "../helpers/devnet.ts";
 
 describe("amount, size and duration flags", () => {
@@ -32,18 +32,8 @@ describe("cairn provider, against a node on a real chain", () => {
   let devnet: Devnet;
   let node: TestNode;
 
-  async function cairn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const io = {
-      stdout: { write: (t: string) => (stdout += t) },
-      stderr: { write: (t: string) => (stderr += t) },
-      env: { CAIRN_API_URL: node.apiUrl, CAIRN_API_TOKEN: TOKEN, HOME: node.dataDir },
-      cwd: node.dataDir,
-    };
-    const code = await main(["provider", ...args], io);
-    return { code, stdout, stderr };
-  }
+  const cairn = (...args: string[]) =>
+    runCairn(["provider", ...args], { apiUrl: node.apiUrl, token: TOKEN, folder: node.dataDir });
 
   beforeAll(async () => {
     devnet = await startDevnet();
@@ -69,11 +59,19 @@ describe("cairn provider, against a node on a real chain", () => {
     [["register", "--stake", "lots"], /--stake must be an amount/],
     [["stake"], /takes one amount/],
     [["frob"], /unknown provider command "frob"/],
+    [["collect", "--slot-index", "3"], /--slot-index needs --request-id/],
+    [["collect", "extra"], /takes options only/],
   ])("exits 2 with one line for %j", async (args, message) => {
     const run = await cairn(...args);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("has nothing to collect on a node that holds no slots", async () => {
+    const run = await cairn("collect");
+    expect(run).toMatchObject({ code: 0, stdout: "nothing to collect\n" });
+    expect(JSON.parse((await cairn("collect", "--json")).stdout)).toEqual({ collected: [] });
   });
 
   it("exits 1 with the contract's refusal, and registers, stakes, re-prices and pauses", async () => {

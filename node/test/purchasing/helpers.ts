@@ -234,16 +234,3 @@ export async function startPurchasingWorld(): Promise<PurchasingWorld> {
 export function randomData(kib: number): Uint8Array {
   return new Uint8Array(randomBytes(kib * 1024));
 }
-
-/** Polls `check` until it holds, or fails after `ms`. */
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -9,7 +9,8 @@ import {
   type PurchaseProgressEvent,
   type Purchasing,
 } from "../../src/purchasing/index.ts";
-import { randomData, startPurchasingWorld, until, type PurchasingWorld } from "./helpers.ts";
+import { randomData, startPurchasingWorld, type PurchasingWorld } from "./helpers.ts";
+import { until } from "../helpers/until.ts";
 
 const SLOT = 262_144n;
 
@@ -136,6 +137,8 @@ describe("purchasing on a real chain", () => {
     expect(info.client).toBe(world.sender.address);
 
     await until("the request to start", () => stateOf(purchase.requestId) === "started", 45_000);
+    // The providers hold every slot now: the client's copy is no longer held.
+    expect(world.metadata.datasets.get(cid)?.heldForDeal).toBe(false);
     // Each provider got exactly its own slot, whole, and its bytes open the on-chain commitment.
     quote.providers.forEach((provider, index) => {
       const endpoint = world.endpoints.find((e) => e.address === provider.address);

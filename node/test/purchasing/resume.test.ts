@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ContractWrite, SendOptions, TransactionSender } from "../../src/chain/index.ts";
 import { createPurchasing, type Purchasing, registryScanProviderSource } from "../../src/purchasing/index.ts";
-import { type PurchasingWorld, randomData, startPurchasingWorld, until } from "./helpers.ts";
+import { type PurchasingWorld, randomData, startPurchasingWorld } from "./helpers.ts";
+import { until } from "../helpers/until.ts";
 
 /**
  * The node's sender with a crash injected around `requestStorage`: "before" dies before the

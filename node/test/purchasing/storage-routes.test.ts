@@ -4,7 +4,8 @@ import { formatEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storageCommand } from "../../src/cli/commands/storage.ts";
 import type { Purchasing } from "../../src/purchasing/index.ts";
-import { type PurchasingWorld, randomData, startPurchasingWorld, until } from "./helpers.ts";
+import { type PurchasingWorld, randomData, startPurchasingWorld } from "./helpers.ts";
+import { until } from "../helpers/until.ts";
 import { startStorageApi, TOKEN } from "./storage-api.ts";
 
 interface ErrorBody {

@@ -22,7 +22,8 @@ import type { MetadataStore } from "../../src/store/metadata/index.ts";
 import { captureLogger, metadataStore, tempFolder } from "../chain/helpers.ts";
 import { type Devnet, startDevnet } from "../helpers/devnet.ts";
 import { blockTicker, registerProvider, type SalesNode, salesNode } from "../sales/helpers.ts";
-import { randomData, storeDataset, until } from "./helpers.ts";
+import { randomData, storeDataset } from "./helpers.ts";
+import { until } from "../helpers/until.ts";
 
 const ROLES = ["provider1", "provider2", "provider3", "provider4", "provider5", "provider6"];
 

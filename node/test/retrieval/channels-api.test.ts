@@ -2,33 +2,16 @@
  * `/api/v1/channels` against a real PaymentChannels on anvil: opening, topping up and
  * asking to close the client's channels, and every way a request can be refused.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { errorOf } from "../api/helpers.ts";
-import type { Devnet } from "../helpers/devnet.ts";
-import { channelReader, startAutominingDevnet } from "../payments/fixture.ts";
+import { channelReader, devnetPerFile } from "../payments/fixture.ts";
 import { auth, startClient, type TestNode } from "./fixture.ts";
 
-let devnet: Devnet;
-let dir: string;
 let client: TestNode;
-
-beforeAll(async () => {
-  devnet = await startAutominingDevnet();
-}, 60_000);
-afterAll(async () => {
-  await devnet?.stop();
-});
+const world = devnetPerFile("cairn-channels-", () => client?.stop());
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cairn-channels-"));
-  client = await startClient(devnet, dir, "client1");
+  client = await startClient(world.devnet, world.dir, "client1");
 });
-afterEach(async () => {
-  await client?.stop();
-  await rm(dir, { recursive: true, force: true });
-}, 30_000);
 
 function post(path: string, body: unknown, headers: Record<string, string> = auth): Promise<Response> {
   return fetch(`${client.api.url}/api/v1/channels${path}`, {
@@ -45,12 +28,12 @@ interface Written {
 
 describe("/api/v1/channels", { timeout: 60_000 }, () => {
   it("opens, tops up and asks to close a channel, each visible on-chain and in the list", async () => {
-    const recipient = devnet.account("provider4").address;
+    const recipient = world.devnet.account("provider4").address;
     const opened = await post("", { recipient, deposit: "5000000" });
     expect(opened.status).toBe(201);
     const { channel } = (await opened.json()) as Written;
     expect(channel).toMatchObject({ recipient, deposit: "5000000", paid: "0", state: "open" });
-    const reader = channelReader(devnet);
+    const reader = channelReader(world.devnet);
     expect((await reader.readChannel(channel.channelId)).deposited).toBe(5_000_000n);
 
     const topped = await post(`/${channel.channelId}/deposit`, { amount: "2500000" });
@@ -63,7 +46,7 @@ describe("/api/v1/channels", { timeout: 60_000 }, () => {
       sent: Written["channel"][];
       received: unknown[];
     };
-    expect(listed.address).toBe(devnet.account("client1").address);
+    expect(listed.address).toBe(world.devnet.account("client1").address);
     expect(listed.sent).toEqual([{ ...channel, deposit: "7500000" }]);
     expect(listed.received).toEqual([]);
 
@@ -81,7 +64,7 @@ describe("/api/v1/channels", { timeout: 60_000 }, () => {
   });
 
   it("refuses bad input, a missing token, unknown channels and contract reverts", async () => {
-    const recipient = devnet.account("provider5").address;
+    const recipient = world.devnet.account("provider5").address;
     const noToken = await post("", { recipient, deposit: "1" }, {});
     expect(noToken.status).toBe(401);
 
@@ -112,7 +95,7 @@ describe("/api/v1/channels", { timeout: 60_000 }, () => {
     const error = await errorOf(zero);
     expect(error.code).toBe("CONTRACT_REVERT");
     expect(error.field).toBe("PaymentChannelsZeroDeposit");
-    expect((await channelReader(devnet).readChannel(opened.channel.channelId)).deposited).toBe(1000n);
+    expect((await channelReader(world.devnet).readChannel(opened.channel.channelId)).deposited).toBe(1000n);
 
     // Over the budget (1 ETH in the fixture): refused before any transaction.
     const tooMuch = await post("", { recipient, deposit: (10n ** 18n).toString() });

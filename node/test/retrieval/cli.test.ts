@@ -3,53 +3,29 @@
  * through a channel) and `cairn channels`, run in-process against real nodes on loopback
  * and a devnet.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CliIo, main } from "../../src/cli/index.ts";
+import { describe, expect, it } from "vitest";
 import { bytesOf } from "../api/helpers.ts";
 import { waitForRoutingTables } from "../discovery/helpers.ts";
-import type { Devnet } from "../helpers/devnet.ts";
-import { channelReader, startAutominingDevnet } from "../payments/fixture.ts";
+import { runCairn } from "../helpers/cli.ts";
+import { channelReader, devnetPerFile } from "../payments/fixture.ts";
 import { auth, connect, startClient, startProvider, type TestNode, TOKEN } from "./fixture.ts";
 
-let devnet: Devnet;
-let dir: string;
 const nodes: TestNode[] = [];
+const world = devnetPerFile("cairn-retrieval-cli-", () =>
+  Promise.allSettled(nodes.splice(0).map((n) => n.stop())),
+);
 
-beforeAll(async () => {
-  devnet = await startAutominingDevnet();
-}, 60_000);
-afterAll(async () => {
-  await devnet?.stop();
-});
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cairn-retrieval-cli-"));
-});
-afterEach(async () => {
-  await Promise.allSettled(nodes.splice(0).map((n) => n.stop()));
-  await rm(dir, { recursive: true, force: true });
-}, 30_000);
-
-async function cairn(node: TestNode, args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: { CAIRN_API_URL: node.api.url, CAIRN_API_TOKEN: TOKEN, CAIRN_DATA_DIR: dir },
-    cwd: dir,
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
+function cairn(node: TestNode, args: string[]) {
+  return runCairn(args, { apiUrl: node.api.url, token: TOKEN, folder: world.dir });
 }
 
 describe("cairn download and cairn channels", { timeout: 90_000 }, () => {
   it("downloads data held by another node, showing what each provider sent and was paid", async () => {
-    const provider = await startProvider(devnet, dir, "provider6", 2_000n);
+    const provider = await startProvider(world.devnet, world.dir, "provider6", 2_000n);
     nodes.push(provider);
-    const client = await startClient(devnet, dir, "client2");
+    const client = await startClient(world.devnet, world.dir, "client2");
     nodes.push(client);
     await connect(client.net, provider.net);
     await waitForRoutingTables([client.net, provider.net], 1, 15_000);
@@ -65,7 +41,7 @@ describe("cairn download and cairn channels", { timeout: 90_000 }, () => {
     const run = await cairn(client, ["download", cid, "-o", "out.bin"]);
     expect(run.stderr).not.toContain("cairn download:");
     expect(run.code).toBe(0);
-    expect(Buffer.compare(await readFile(join(dir, "out.bin")), file)).toBe(0);
+    expect(Buffer.compare(await readFile(join(world.dir, "out.bin")), file)).toBe(0);
     const peer = provider.net.peerId.toString();
     // Two data blocks per stripe, two stripes, and the manifest: 5 blocks at 2000 wei.
     expect(run.stderr).toContain("fetched 5 blocks from 1 provider(s):");
@@ -80,20 +56,20 @@ describe("cairn download and cairn channels", { timeout: 90_000 }, () => {
     };
     expect(listed.sent).toHaveLength(1);
     const channel = listed.sent[0] as { channelId: `0x${string}`; recipient: string };
-    expect(channel.recipient).toBe(devnet.account("provider6").address);
-    expect((await channelReader(devnet).readChannel(channel.channelId)).state).toBe("open");
+    expect(channel.recipient).toBe(world.devnet.account("provider6").address);
+    expect((await channelReader(world.devnet).readChannel(channel.channelId)).state).toBe("open");
 
     // The same download again reads the node's own copy: no network step is shown.
     const again = await cairn(client, ["download", cid, "-o", "again.bin"]);
     expect(again.code).toBe(0);
     expect(again.stderr).not.toContain("fetched");
-    expect(Buffer.compare(await readFile(join(dir, "again.bin")), file)).toBe(0);
+    expect(Buffer.compare(await readFile(join(world.dir, "again.bin")), file)).toBe(0);
   });
 
   it("opens, tops up and closes a channel, and refuses bad arguments", async () => {
-    const client = await startClient(devnet, dir, "client1");
+    const client = await startClient(world.devnet, world.dir, "client1");
     nodes.push(client);
-    const recipient = devnet.account("provider3").address;
+    const recipient = world.devnet.account("provider3").address;
     const opened = await cairn(client, ["channels", "open", recipient, "0.001eth", "--json"]);
     expect(opened.code).toBe(0);
     const { channel } = JSON.parse(opened.stdout) as {
@@ -107,7 +83,7 @@ describe("cairn download and cairn channels", { timeout: 90_000 }, () => {
     const closed = await cairn(client, ["channels", "close", channel.channelId]);
     expect(closed.code).toBe(0);
     expect(closed.stdout).toContain("closing");
-    expect((await channelReader(devnet).readChannel(channel.channelId)).state).toBe("closing");
+    expect((await channelReader(world.devnet).readChannel(channel.channelId)).state).toBe("closing");
 
     const listed = await cairn(client, ["channels", "list"]);
     expect(listed.stdout).toContain(`${channel.channelId}  to ${recipient}  closing`);
@@ -123,6 +99,6 @@ describe("cairn download and cairn channels", { timeout: 90_000 }, () => {
     const failed = await cairn(client, ["download", nobody, "-o", "none.bin"]);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain(nobody);
-    await expect(readFile(join(dir, "none.bin"))).rejects.toThrow();
+    await expect(readFile(join(world.dir, "none.bin"))).rejects.toThrow();
   });
 });

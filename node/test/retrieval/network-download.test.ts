@@ -4,38 +4,21 @@
  * PaymentChannels on anvil. The client pays the provider through a channel it opens, and
  * the channel is read back from the contract.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CID } from "multiformats/cid";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeManifest } from "../../src/core/index.ts";
 import { bytesOf, errorOf } from "../api/helpers.ts";
 import { cidOf, waitForRoutingTables } from "../discovery/helpers.ts";
-import type { Devnet } from "../helpers/devnet.ts";
-import { channelReader, startAutominingDevnet } from "../payments/fixture.ts";
+import { channelReader, devnetPerFile } from "../payments/fixture.ts";
 import { auth, connect, startClient, startProvider, type TestNode } from "./fixture.ts";
 
 const BLOCK = 256 * 1024;
 const PRICE = 1_000n;
 
-let devnet: Devnet;
-let dir: string;
 const nodes: TestNode[] = [];
-
-beforeAll(async () => {
-  devnet = await startAutominingDevnet();
-}, 60_000);
-afterAll(async () => {
-  await devnet?.stop();
-});
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cairn-retrieval-"));
-});
-afterEach(async () => {
-  await Promise.allSettled(nodes.splice(0).map((n) => n.stop()));
-  await rm(dir, { recursive: true, force: true });
-}, 30_000);
+const world = devnetPerFile("cairn-retrieval-", () =>
+  Promise.allSettled(nodes.splice(0).map((n) => n.stop())),
+);
 
 async function uploadTo(node: TestNode, body: Uint8Array, k: number, m: number): Promise<CID> {
   const response = await fetch(`${node.api.url}/api/v1/data?k=${k}&m=${m}`, {
@@ -52,9 +35,12 @@ async function uploadTo(node: TestNode, body: Uint8Array, k: number, m: number):
 
 /** A provider and a client that know each other through the DHT. */
 async function pair(providerRole = "provider1", clientRole = "client1") {
-  const provider = await startProvider(devnet, dir, providerRole, PRICE);
+  const provider = await startProvider(world.devnet, world.dir, providerRole, PRICE);
   nodes.push(provider);
-  const client = await startClient(devnet, dir, clientRole, { findTimeout: 4_000, blockTimeout: 3_000 });
+  const client = await startClient(world.devnet, world.dir, clientRole, {
+    findTimeout: 4_000,
+    blockTimeout: 3_000,
+  });
   nodes.push(client);
   await connect(client.net, provider.net);
   await waitForRoutingTables([client.net, provider.net], 1, 15_000);
@@ -88,11 +74,11 @@ describe("GET /api/v1/data/{cid} from the network", { timeout: 90_000 }, () => {
     }
 
     // Paid through a channel the contract knows: client → provider's wallet.
-    const providerWallet = devnet.account("provider1").address;
-    const clientWallet = devnet.account("client1").address;
+    const providerWallet = world.devnet.account("provider1").address;
+    const clientWallet = world.devnet.account("client1").address;
     const channel = client.payer?.table.openTo(clientWallet, providerWallet);
     expect(channel).toBeDefined();
-    const onChain = await channelReader(devnet).readChannel(channel?.channelId as `0x${string}`);
+    const onChain = await channelReader(world.devnet).readChannel(channel?.channelId as `0x${string}`);
     expect(onChain.state).toBe("open");
     expect(onChain.sender).toBe(clientWallet);
     expect(onChain.recipient).toBe(providerWallet);
@@ -173,7 +159,7 @@ describe("GET /api/v1/data/{cid} from the network", { timeout: 90_000 }, () => {
   });
 
   it("answers 404 at once on a node with no peers (the lookup has nobody to ask)", async () => {
-    const lonely = await startClient(devnet, dir, "client2");
+    const lonely = await startClient(world.devnet, world.dir, "client2");
     nodes.push(lonely);
     const nobody = await cidOf("asked of a node alone");
     const started = Date.now();

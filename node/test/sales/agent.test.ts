@@ -13,9 +13,9 @@ import {
   requestStorage,
   type SalesNode,
   salesNode,
-  until,
   uploadSlot,
 } from "./helpers.ts";
+import { until } from "../helpers/until.ts";
 
 /**
  * Four providers with agents: provider1 and provider2 are designated slots 0 and 1 and

@@ -8,25 +8,15 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
-import {
-  type Address,
-  createWalletClient,
-  type Hex,
-  http,
-  parseEther,
-  type PrivateKeyAccount,
-  type PublicClient,
-  toHex,
-  zeroAddress,
-} from "viem";
+import { type Address, type Hex, type PublicClient, toHex, zeroAddress } from "viem";
 import { ApiServer, ERROR_SCHEMA, type RouteContext } from "../../src/api/server.ts";
+import { providerRoutes } from "../../src/api/routes/provider.ts";
 import { slotRoutes } from "../../src/api/routes/slots.ts";
 import {
   type ChainWatcher,
   cairnContracts,
   createChainClient,
   createChainWatcher,
-  createTransactionManager,
   type TransactionManager,
 } from "../../src/chain/index.ts";
 import {
@@ -36,9 +26,10 @@ import {
   requestIdOf,
   uploadData,
 } from "../../src/core/index.ts";
-import { providerRegistryAbi, storageMarketAbi } from "../../src/generated/contracts.ts";
+import { storageMarketAbi } from "../../src/generated/contracts.ts";
 import { MARKET_SCHEMA } from "../../src/market/index.ts";
-import { createMetricsRegistry, type Registry } from "../../src/metrics/index.ts";
+import type { Registry } from "../../src/metrics/index.ts";
+import { createProviderAdmin, type ProviderAdmin } from "../../src/provider/index.ts";
 import {
   type AvailabilityPolicy,
   createSales,
@@ -48,21 +39,19 @@ import {
   SALES_SCHEMA,
   type Sales,
   type SalesAgent,
+  SlotCollector,
 } from "../../src/sales/index.ts";
 import { createBlockstore, type FsBlockstore } from "../../src/store/blocks/index.ts";
 import type { MetadataStore } from "../../src/store/metadata/index.ts";
 import { captureLogger, metadataStore } from "../chain/helpers.ts";
+import { registerWithOffer, send, testOffer } from "../helpers/contracts.ts";
 import type { Devnet } from "../helpers/devnet.ts";
+import { startNodeSender } from "../helpers/node-sender.ts";
 
-export const OFFER = {
-  pricePerBytePerSecond: 10n,
-  maxCollateralPerByte: 10n ** 12n,
-  minDuration: 60n,
-  maxDuration: 30n * 86_400n,
-  capacity: 2n ** 40n,
-  region: toHex("eu-west", { size: 16 }),
-  infrastructure: toHex("bare-metal", { size: 16 }),
-};
+// Re-exported for the tests elsewhere (test/system, test/security) that take it from here.
+export { until } from "../helpers/until.ts";
+
+export const OFFER = testOffer({ pricePerBytePerSecond: 10n, minDuration: 60n });
 
 export const POLICY: AvailabilityPolicy = {
   space: 2n ** 34n,
@@ -72,19 +61,6 @@ export const POLICY: AvailabilityPolicy = {
   takeOpenSlots: true,
   takeRepairs: true,
 };
-
-/** Polls `check` until it holds, or fails after `ms`. */
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * Mines a block every `ms` while tests run, as a chain with a block time does: fills wait
@@ -148,27 +124,9 @@ export async function clientDataset(
   };
 }
 
-export async function send(
-  devnet: Devnet,
-  account: PrivateKeyAccount,
-  call: Record<string, unknown>,
-): Promise<Hex> {
-  const wallet = createWalletClient({ account, chain: devnet.chain, transport: http(devnet.rpcUrl) });
-  const hash = await wallet.writeContract(call as never);
-  const receipt = await devnet.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-  if (receipt.status !== "success") throw new Error(`${String(call.functionName)} reverted`);
-  return hash;
-}
-
 /** Registers `role` with the registry, publishing `apiUrl` as its /http multiaddr. */
 export async function registerProvider(devnet: Devnet, role: string, apiUrl: string): Promise<void> {
-  await send(devnet, devnet.account(role), {
-    address: devnet.contracts.ProviderRegistry.address,
-    abi: providerRegistryAbi,
-    functionName: "register",
-    args: [OFFER, "0x0024080112", ["/ip4/127.0.0.1/tcp/4001", apiUrlToMultiaddr(apiUrl)]],
-    value: parseEther("2"),
-  });
+  await registerWithOffer(devnet, role, OFFER, [apiUrlToMultiaddr(apiUrl)]);
 }
 
 /** The client's request for `dataset`, with `providers[i]` designated to slot i (undefined: open). */
@@ -213,14 +171,20 @@ export async function requestStorage(
   return { requestId, endsAt: BigInt(info.endsAt) };
 }
 
-/** An HTTP server with the slot routes, as the node's API server would mount them. */
+/** The bearer token of the test servers' routes that need one (the provider routes). */
+export const SLOT_SERVER_TOKEN = "t".repeat(32);
+
+/**
+ * An HTTP server with the slot routes, and the provider routes when given a provider admin,
+ * as the node's API server would mount them (token check included).
+ */
 export async function startSlotServer(
   sales: Sales,
-  components: { blockstore: FsBlockstore; metadata: MetadataStore },
+  components: { blockstore: FsBlockstore; metadata: MetadataStore; provider?: ProviderAdmin },
 ): Promise<{ url: string; app: FastifyInstance }> {
   const api = new ApiServer(
     { ...components, logger: captureLogger("api").logger },
-    { token: "t".repeat(32) },
+    { token: SLOT_SERVER_TOKEN },
   );
   // The server's own route context and error handler, so answers are shaped as in the node.
   const internals = api as unknown as {
@@ -236,10 +200,15 @@ export async function startSlotServer(
   });
   app.addSchema(ERROR_SCHEMA);
   app.setErrorHandler((error, request, reply) => internals.handleError.call(api, error, request, reply));
+  app.addHook("onRequest", async (request) => {
+    if (request.routeOptions.config.auth === true) internals.context.authorize(request);
+  });
   app.addHook("onSend", async (request, reply) => {
     if (!request.raw.complete && reply.statusCode >= 400) reply.header("connection", "close");
   });
   await app.register(async (scope) => slotRoutes(scope, internals.context, sales));
+  if (components.provider !== undefined)
+    await app.register(async (scope) => providerRoutes(scope, internals.context));
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
@@ -257,6 +226,10 @@ export interface SalesNode {
   url: string;
   metrics: Registry;
   lines: string[];
+  /** The node's collector, shared by its agent and its provider admin. */
+  collector: SlotCollector;
+  /** With `provider: true`: its provider admin, whose routes its server carries. */
+  provider: ProviderAdmin | undefined;
   watcher: ChainWatcher | undefined;
   agent: SalesAgent | undefined;
   stop(): Promise<void>;
@@ -270,26 +243,34 @@ export async function salesNode(
   devnet: Devnet,
   role: string,
   folder: string,
-  { policy = POLICY, agent = false }: { policy?: AvailabilityPolicy; agent?: boolean } = {},
+  {
+    policy = POLICY,
+    agent = false,
+    provider = false,
+  }: { policy?: AvailabilityPolicy; agent?: boolean; provider?: boolean } = {},
 ): Promise<SalesNode> {
   const metadata = metadataStore(join(folder, `${role}.sqlite`), [MARKET_SCHEMA, SALES_SCHEMA]);
   const blockstore = createBlockstore({}, { root: join(folder, `${role}-blocks`) });
   await blockstore.start();
   const client = createChainClient(devnet.rpcUrl, devnet.chain.id);
-  const metrics = createMetricsRegistry({ defaultMetrics: false });
-  const { logger, lines } = captureLogger(`node:${role}`);
-  const sender = createTransactionManager(
-    { publicClient: client, account: devnet.account(role), logger: logger.child("chain:tx"), metrics },
-    { chainId: devnet.chain.id, pollIntervalMs: 25 },
-  );
-  await sender.start();
+  const { sender, metrics, logger, lines } = await startNodeSender(devnet, client, role);
   const market = devnet.contracts.StorageMarket;
   const sales = createSales(
     { publicClient: client, sender, metadata, blockstore, logger: logger.child("sales"), metrics },
     { market: market.address, marketFromBlock: BigInt(market.blockNumber), policy, pollIntervalMs: 50 },
   );
   await sales.start();
-  const server = await startSlotServer(sales, { blockstore, metadata });
+  const collector = new SlotCollector(
+    { publicClient: client, sender, metadata, logger: logger.child("sales:collect") },
+    { market: market.address },
+  );
+  const providerAdmin = provider
+    ? createProviderAdmin(
+        { sender, publicClient: client, collector },
+        { registry: devnet.contracts.ProviderRegistry.address },
+      )
+    : undefined;
+  const server = await startSlotServer(sales, { blockstore, metadata, provider: providerAdmin });
   let watcher: ChainWatcher | undefined;
   let salesAgent: SalesAgent | undefined;
   if (agent) {
@@ -310,6 +291,7 @@ export async function salesNode(
         metadata,
         watcher,
         sales,
+        collector,
         source: new HttpSlotSource(
           registryLocator(client, { registry: registry.address, fromBlock: BigInt(registry.blockNumber) }),
           { self: sender.address },
@@ -332,6 +314,8 @@ export async function salesNode(
     url: server.url,
     metrics,
     lines,
+    collector,
+    provider: providerAdmin,
     watcher,
     agent: salesAgent,
     async stop() {

@@ -13,9 +13,9 @@ import {
   requestStorage,
   type SalesNode,
   salesNode,
-  until,
   uploadSlot,
 } from "./helpers.ts";
+import { until } from "../helpers/until.ts";
 
 describe("a slot's fill resumes after a crash", () => {
   let devnet: Devnet;

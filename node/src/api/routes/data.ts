@@ -49,7 +49,11 @@ const datasetSchema = {
     size: { type: "integer", description: "Bytes of the stored file." },
     blockCount: { type: "integer" },
     encrypted: { type: "boolean" },
-    heldForDeal: { type: "boolean", description: "Held for a storage deal; cannot be deleted." },
+    heldForDeal: {
+      type: "boolean",
+      description:
+        "Held while a storage deal still pushes its slots (until the request starts); cannot be deleted.",
+    },
     createdAt: { type: "string", format: "date-time" },
   },
 } as const;
@@ -231,6 +235,11 @@ export async function dataRoutes(app: FastifyInstance, ctx: RouteContext): Promi
           stored.blocks,
         );
         ctx.log.info("stored an upload", { cid: String(cid), size: result.size, blocks: dataset.blockCount });
+        // Announced now, not at the next re-provide round hours away: providers fetch the
+        // manifest from here as they fill, and readers look the dataset up by its CID.
+        ctx.components.discovery
+          ?.provide(cid)
+          .catch((err: unknown) => ctx.log.warn("could not announce an upload", { cid: String(cid), err }));
         reply.code(201);
         return {
           cid: dataset.cid,
@@ -463,7 +472,7 @@ export async function dataRoutes(app: FastifyInstance, ctx: RouteContext): Promi
         summary: "Delete a local dataset",
         description:
           "Removes the dataset's record, then the blocks no other dataset uses. 409 when the dataset " +
-          "is held for a storage deal.",
+          "is held for a storage deal that has not started yet (its slots are still being pushed).",
         security: [{ bearer: [] }],
         params: cidParams,
         response: {

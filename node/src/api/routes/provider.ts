@@ -1,7 +1,8 @@
 /**
  * The node's provider account on the registry: read its status, register with a stake
- * and an offer, add stake, queue and withdraw exits, change the offer, pause and resume.
- * Writes need the token; each answers once its transaction is mined, with its hash.
+ * and an offer, add stake, queue and withdraw exits, change the offer, pause and resume;
+ * and collect the payouts of slots whose request ended. Writes need the token; each
+ * answers once its transactions are mined, with their hashes.
  * Amounts are decimal strings of wei (JSON numbers cannot hold them exactly).
  */
 import type { FastifyInstance } from "fastify";
@@ -10,9 +11,22 @@ import { toHex } from "viem";
 import { ContractRevertError } from "../../chain/errors.ts";
 import { apiUrlToMultiaddr, encodeOffer, type OfferInput } from "../../core/offer.ts";
 import { InvalidParameterError } from "../../core/errors.ts";
-import { type ProviderAdmin, ProviderInputError, type ProviderStatus } from "../../provider/index.ts";
+import {
+  CollectorMissingError,
+  type CollectTarget,
+  type ProviderAdmin,
+  ProviderInputError,
+  type ProviderStatus,
+  SlotNotCollectableError,
+} from "../../provider/index.ts";
+import type { Collection } from "../../sales/index.ts";
 import { API_PREFIX } from "../constants.ts";
-import { ContractRevertApiError, InvalidParameterApiError, ServiceUnavailableError } from "../errors.ts";
+import {
+  ContractRevertApiError,
+  InvalidParameterApiError,
+  ServiceUnavailableError,
+  UnprocessableApiError,
+} from "../errors.ts";
 import type { RouteContext } from "../server.ts";
 
 const wei = {
@@ -22,6 +36,8 @@ const wei = {
 };
 const uint = { type: "string", pattern: "^[0-9]{1,20}$" };
 const label = { type: "string", maxLength: 16, description: "At most 16 bytes of UTF-8." };
+const bytes32 = { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" };
+const txHash = { type: "string", pattern: "^0x[0-9a-f]{64}$" };
 
 const offerSchema = {
   type: "object",
@@ -51,7 +67,45 @@ type OfferBody = Record<keyof OfferInput, string>;
 const txResult = {
   type: "object",
   required: ["transactionHash"],
-  properties: { transactionHash: { type: "string", pattern: "^0x[0-9a-f]{64}$" } },
+  properties: { transactionHash: txHash },
+} as const;
+
+const collectBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    slotId: { ...bytes32, description: "The slot to collect, 0x and 64 hex digits." },
+    requestId: { ...bytes32, description: "With slotIndex: the request of the slot to collect." },
+    slotIndex: {
+      type: "integer",
+      minimum: 0,
+      maximum: 65_535,
+      description: "With requestId: the slot's index in its request.",
+    },
+  },
+} as const;
+
+const collectResult = {
+  type: "object",
+  required: ["collected"],
+  properties: {
+    collected: {
+      type: "array",
+      description: "The slots collected by this call; empty when there was nothing to collect.",
+      items: {
+        type: "object",
+        required: ["slotId", "requestId", "slotIndex", "payment", "collateral", "transactionHash"],
+        properties: {
+          slotId: bytes32,
+          requestId: bytes32,
+          slotIndex: { type: "integer" },
+          payment: { ...wei, description: "wei paid for the storage." },
+          collateral: { ...wei, description: "wei of collateral returned." },
+          transactionHash: txHash,
+        },
+      },
+    },
+  },
 } as const;
 
 const statusSchema = {
@@ -122,16 +176,27 @@ function statusJson(status: ProviderStatus) {
   };
 }
 
+function collectionJson(collection: Collection) {
+  return { ...collection, payment: String(collection.payment), collateral: String(collection.collateral) };
+}
+
+/** The API error for a way a provider command can be refused; anything else as it is. */
+function apiErrorOf(err: unknown): unknown {
+  if (err instanceof ContractRevertError) return new ContractRevertApiError(err.errorName, err.message);
+  if (err instanceof InvalidParameterError || err instanceof ProviderInputError)
+    return new InvalidParameterApiError(err.field, err.message);
+  if (err instanceof SlotNotCollectableError)
+    return new UnprocessableApiError("SLOT_NOT_COLLECTABLE", err.message, "slotId");
+  if (err instanceof CollectorMissingError) return new ServiceUnavailableError(err.message);
+  return err;
+}
+
 /** Runs a registry write and turns the ways it can be refused into API errors. */
 async function transact(run: () => Promise<`0x${string}`>): Promise<{ transactionHash: string }> {
   try {
     return { transactionHash: await run() };
   } catch (err) {
-    if (err instanceof ContractRevertError) throw new ContractRevertApiError(err.errorName, err.message);
-    if (err instanceof InvalidParameterError || err instanceof ProviderInputError) {
-      throw new InvalidParameterApiError(err.field, err.message);
-    }
-    throw err;
+    throw apiErrorOf(err);
   }
 }
 
@@ -244,4 +309,32 @@ export async function providerRoutes(app: FastifyInstance, ctx: RouteContext): P
     admin().pause(),
   );
   write("resume", "Resume", "Takes new slots again.", undefined, async () => admin().resume());
+
+  app.post(
+    `${API_PREFIX}/provider/collect`,
+    {
+      config: { auth: true },
+      schema: {
+        tags,
+        summary: "Collect ended slots' payouts",
+        description:
+          "Collects the payment and collateral of every slot this node holds whose request has ended (finished, failed or cancelled) and that was not collected yet; or, given `slotId` (or `requestId` and `slotIndex`), of that slot alone. The node also collects on its own; a slot is collected once either way. Answers once the transactions are mined. 422 SLOT_NOT_COLLECTABLE: the slot is not this node's, or its request has not ended.",
+        security: [{ bearer: [] }],
+        body: collectBody,
+        response: { 200: collectResult, ...errors },
+      },
+      // No body at all means "every ended slot", as `{}` does.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request) => {
+      try {
+        const collected = await admin().collect(request.body as CollectTarget);
+        return { collected: collected.map(collectionJson) };
+      } catch (err) {
+        throw apiErrorOf(err);
+      }
+    },
+  );
 }

@@ -6,6 +6,7 @@ import { EXIT_OK, EXIT_USAGE } from "../constants.ts";
 import { ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveEndpoint } from "../endpoint.ts";
 import { UsageError } from "../errors.ts";
 import type { CliIo } from "../io.ts";
+import { type CollectedJson, collectRequest, printCollected } from "./provider-collect.ts";
 
 export const PROVIDER_HELP = `Usage: cairn provider <command> [options]
 
@@ -22,6 +23,10 @@ Commands:
   withdraw                     withdraw the queued exit once unlocked
   offer <offer options>        change the offer; options not given keep their value
   pause | resume               stop or restart taking new slots
+  collect [--slot-id <id> | --request-id <id> --slot-index <n>]
+                               collect the payment and collateral of every held slot
+                               whose request has ended (or of the one slot named); the
+                               node also does this on its own, and never collects twice
 
 Offer options:
   --price <amount>             lowest price accepted per byte per second (e.g. 2wei)
@@ -33,6 +38,11 @@ Offer options:
   --infrastructure <label>     e.g. hetzner (at most 16 bytes)
   --public-api-url <url>       (register) the URL clients reach this node's REST API at;
                                default: the API's own URL
+
+Collect options:
+  --slot-id <id>               the slot, 0x and 64 hex digits
+  --request-id <id>            with --slot-index: the slot's request
+  --slot-index <n>             with --request-id: the slot's index in the request
 
 Amounts: 1.5eth, 20gwei or 1000 (wei).
 
@@ -53,6 +63,9 @@ const OPTIONS = {
   region: { type: "string" },
   infrastructure: { type: "string" },
   "public-api-url": { type: "string" },
+  "slot-id": { type: "string" },
+  "request-id": { type: "string" },
+  "slot-index": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -177,6 +190,15 @@ export async function providerCommand(args: string[], io: CliIo): Promise<number
   if (values.help || command === undefined) {
     (command === undefined && !values.help ? io.stderr : io.stdout).write(`${PROVIDER_HELP}\n`);
     return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
+  }
+  if (command === "collect") {
+    if (rest.length > 0) throw new UsageError("cairn provider collect takes options only (see --help)");
+    const body = collectRequest(values);
+    const endpoint = await resolveEndpoint(values, io.env, true);
+    const result = await postJson<CollectedJson>(endpoint, "/provider/collect", body);
+    if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else printCollected(result, io);
+    return EXIT_OK;
   }
   if (command === "status") {
     const endpoint = await resolveEndpoint(values, io.env, false);

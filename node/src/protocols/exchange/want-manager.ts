@@ -238,7 +238,8 @@ export class MultiSourceSession {
         joins.push(this.join(provider));
       }
     } catch (err) {
-      this.log.warn("provider discovery failed", { err });
+      // Closing the download aborts the lookup too: that is not a failure.
+      if (!this.closed) this.log.warn("provider discovery failed", { err });
     }
     await Promise.allSettled(joins);
     this.discoveryDone = true;

@@ -4,11 +4,8 @@
  * checks every voucher, stores it before crediting, cuts off a client that stops paying,
  * and cashes what it holds on-chain.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { signVoucher } from "../../../src/core/voucher.ts";
 import { ChannelExchangePayer } from "../../../src/payments/index.ts";
 import {
@@ -22,36 +19,17 @@ import {
   encodeAmount,
 } from "../../../src/protocols/exchange/index.ts";
 import type { MetadataStore } from "../../../src/store/metadata/index.ts";
-import type { Devnet } from "../../helpers/devnet.ts";
 import { RecordedReputation } from "../../helpers/recorded-reputation.ts";
-import {
-  channelPayer,
-  channelReader,
-  providerAccounting,
-  startAutominingDevnet,
-} from "../../payments/fixture.ts";
+import { channelPayer, channelReader, providerAccounting, devnetPerFile } from "../../payments/fixture.ts";
 import { addressOf, fill, type Peer, startPeer } from "./fixture.ts";
 
-let devnet: Devnet;
-let dir: string;
 const peers: Peer[] = [];
 const stores: MetadataStore[] = [];
 let role = 0;
-
-beforeAll(async () => {
-  devnet = await startAutominingDevnet();
-}, 60_000);
-afterAll(async () => {
-  await devnet?.stop();
-});
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cairn-paid-"));
-});
-afterEach(async () => {
+const world = devnetPerFile("cairn-paid-", async () => {
   await Promise.all(peers.splice(0).map((p) => p.stop()));
   for (const s of stores.splice(0)) s.stop();
-  await rm(dir, { recursive: true, force: true });
-}, 30_000);
+});
 
 const PRICE = 1_000n;
 const THRESHOLD = 16_000n;
@@ -60,8 +38,8 @@ async function paidPair(options: { stopPayingAfter?: number; settleThreshold?: b
   role = (role % 6) + 1;
   const reputation = new RecordedReputation();
   const provider = providerAccounting(
-    devnet,
-    dir,
+    world.devnet,
+    world.dir,
     {
       pricePerBlock: PRICE,
       paymentThreshold: THRESHOLD,
@@ -72,8 +50,8 @@ async function paidPair(options: { stopPayingAfter?: number; settleThreshold?: b
     `provider${role}`,
   );
   const client = await channelPayer(
-    devnet,
-    dir,
+    world.devnet,
+    world.dir,
     { channelDeposit: 1_000_000n },
     role % 2 === 0 ? "client1" : "client2",
   );
@@ -82,12 +60,12 @@ async function paidPair(options: { stopPayingAfter?: number; settleThreshold?: b
   const payer =
     options.stopPayingAfter === undefined ? realPayer : new StopsPaying(realPayer, options.stopPayingAfter);
   const providerPeer = await startPeer(
-    dir,
+    world.dir,
     "provider",
     { paymentTimeout: 1_000 },
     { cashier: provider.accounting, reputation },
   );
-  const clientPeer = await startPeer(dir, "client", {}, { payer });
+  const clientPeer = await startPeer(world.dir, "client", {}, { payer });
   peers.push(providerPeer, clientPeer);
   return { provider, client, realPayer, providerPeer, clientPeer, reputation };
 }
@@ -136,7 +114,7 @@ describe("paid exchange over loopback with a devnet", { timeout: 60_000 }, () =>
     await session.close();
     await provider.accounting.stop();
     expect(provider.sent.map((s) => s.functionName)).toContain("settle");
-    const info = await channelReader(devnet).readChannel(channel?.channelId ?? "0x");
+    const info = await channelReader(world.devnet).readChannel(channel?.channelId ?? "0x");
     expect(info.paid).toBeGreaterThanOrEqual(30_000n);
     expect(info.recipient).toBe(provider.accounting.recipient);
   });
@@ -170,9 +148,12 @@ describe("paid exchange over loopback with a devnet", { timeout: 60_000 }, () =>
 
   it("refuses forged and replayed vouchers on the wire and credits nothing for them", async () => {
     const { provider, client, providerPeer, clientPeer } = await paidPair();
-    const clientAccount = devnet.account(role % 2 === 0 ? "client1" : "client2");
+    const clientAccount = world.devnet.account(role % 2 === 0 ? "client1" : "client2");
     const channel = await client.payer.channelFor(provider.accounting.recipient, 100_000n);
-    const context = { chainId: devnet.chain.id, verifyingContract: devnet.contracts.PaymentChannels.address };
+    const context = {
+      chainId: world.devnet.chain.id,
+      verifyingContract: world.devnet.contracts.PaymentChannels.address,
+    };
     const forger = privateKeyToAccount(generatePrivateKey());
     const forgedSig = await signVoucher(forger, context, {
       channelId: channel.channelId,
