@@ -39,6 +39,8 @@ export interface StackNode {
   p2p: string[];
   logFile: string;
   process: ManagedProcess;
+  /** What it was started with: `startStackNode(node.options)` starts it again on the same data. */
+  options: StartNodeOptions;
   stop(): Promise<void>;
 }
 
@@ -127,6 +129,7 @@ export async function startStackNode(options: StartNodeOptions): Promise<StackNo
       p2p: info.addresses.p2p,
       logFile: proc.logFile,
       process: proc,
+      options,
       stop: () => stopProcess(proc, STOP_TIMINGS),
     };
   } catch (error) {
@@ -139,17 +142,18 @@ export async function startStackNode(options: StartNodeOptions): Promise<StackNo
 export async function waitForPeers(
   nodes: readonly StackNode[],
   min: number,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const node of nodes) {
     for (;;) {
       const response = await fetch(`${node.apiUrl}/api/v1/peers`);
       const { peers } = (await response.json()) as { peers: { peerId: string }[] };
-      if (new Set(peers.map((p) => p.peerId)).size >= min) break;
+      const distinct = new Set(peers.map((p) => p.peerId)).size;
+      if (distinct >= min) break;
       if (Date.now() > deadline) {
         throw new ChainError(
-          `${node.name} has ${peers.length} peers after ${timeoutMs / 1000} s (wanted ${min}); see ${node.logFile}`,
+          `${node.name} has ${distinct} peers after ${timeoutMs / 1000} s (wanted ${min}); see ${node.logFile}`,
         );
       }
       await sleep(250);

@@ -8,7 +8,6 @@
  * dApp, and a summary of endpoints and dev accounts. Ctrl-C stops them all in reverse
  * order.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startIndexer } from "../../subgraph/runner/indexer.ts";
 import { ChainError } from "../chain/errors.ts";
@@ -19,9 +18,10 @@ import { deploymentPath } from "../deploy/deployment-file.ts";
 import { assertPortsFree } from "../chain/ports.ts";
 import { devAccounts } from "../lib/dev-accounts.ts";
 import { STATE_DIR } from "../lib/paths.ts";
-import { type NodeSpec, type StackNode, startStackNode, waitForPeers } from "./nodes.ts";
+import { DEFAULT_LAYOUT, nodeSpecs, startNodes } from "./network.ts";
 import { registerProviders } from "./providers.ts";
 import { ServiceGroup } from "./service-group.ts";
+import { removeStackFile, writeStackFile } from "./stack-file.ts";
 import { startWebServer } from "./web.ts";
 import { printSummary } from "./summary.ts";
 
@@ -30,35 +30,7 @@ const INDEXER_PORT = 8000;
 /** The dApp's port, Next's usual one. */
 const WEB_PORT = 3000;
 const WEB_ORIGIN = `http://127.0.0.1:${WEB_PORT}`;
-/** What each role's node does besides storing and serving data. */
-const ROLE_FLAGS: Record<string, readonly string[]> = {
-  // Providers sell up to 8 GiB each, and take open slots and repairs.
-  provider: ["--sales-space", "8GiB", "--sales-max-collateral-per-byte", "1000", "--sales-take-open-slots"],
-  // The client buys, and pays for retrievals from a 1 ETH channel budget; it holds no
-  // slots, so it does not prove.
-  client: ["--no-market-prove", "--payments-budget", "1000000000000000000"],
-  validator: ["--no-market-prove", "--validator-enabled"],
-};
-
-/** The nodes, in start order; the first is the others' bootstrap peer. */
-const NODE_ROLES = [
-  "provider1",
-  "provider2",
-  "provider3",
-  "provider4",
-  "provider5",
-  "provider6",
-  "client1",
-  "validator",
-];
-/** Node i serves its REST API on 8080 + i, and libp2p on TCP 4001 + 2i and WebSockets 4002 + 2i. */
-const NODES: NodeSpec[] = NODE_ROLES.map((role, i) => ({
-  role,
-  apiPort: 8080 + i,
-  p2pPort: 4001 + 2 * i,
-  flags: ROLE_FLAGS[role.replace(/\d+$/, "")] ?? [],
-}));
-
+const NODES = nodeSpecs(DEFAULT_LAYOUT);
 const HELP = `Usage: npm start [-- options]
 
 Starts the local Cairn network: the chain from genesis/, the contracts, and (as they land)
@@ -110,8 +82,23 @@ async function main(): Promise<number> {
         log: (line) => console.log(`  indexer: ${line}`),
       }),
     );
-    const deploymentFile = deploymentPath(deployment.chainId);
-    const nodes = await startNodes(services, rpcUrl, deploymentFile);
+    const nodes = await startNodes(services, {
+      specs: NODES,
+      rpcUrl,
+      deploymentFile: deploymentPath(deployment.chainId),
+      stateDir: join(STATE_DIR, "nodes"),
+      corsOrigins: [WEB_ORIGIN],
+      log: (line) => console.log(line),
+    });
+    for (const node of nodes) {
+      // A node that dies (the demo kills one on purpose) leaves the rest running.
+      void node.process.exited.then((exit) => {
+        if (node.process.stopping) return;
+        console.log(
+          `${node.name}'s node exited (${exit.signal ?? `code ${exit.code}`}); the rest of the network runs on. Restart npm start to bring it back.`,
+        );
+      });
+    }
     console.log("registering the providers ...");
     await registerProviders(nodes, (line) => console.log(`  ${line}`));
     console.log("starting the dApp (next dev; the first page compiles in a minute or so) ...");
@@ -128,38 +115,31 @@ async function main(): Promise<number> {
       webUrl: web.url,
       nodes,
     });
+    await services.add("stack file", async () => {
+      writeStackFile({
+        engine: options.engine,
+        chainId: deployment.chainId,
+        rpcUrl,
+        graphqlUrl: indexer.url,
+        webUrl: web.url,
+        contracts: deployment.contracts,
+        nodes: nodes.map((node) => ({
+          name: node.name,
+          apiUrl: node.apiUrl,
+          apiTokenPath: node.apiTokenPath,
+          pid: node.process.pid,
+          peerId: node.peerId,
+          logFile: node.logFile,
+        })),
+      });
+      return { stop: async () => removeStackFile() };
+    });
   } catch (error) {
     await services.stopAll();
     throw error;
   }
   await services.stopped;
   return Number(process.exitCode ?? 0);
-}
-
-/** Starts the first node, then the rest bootstrapped to it, and waits until they have met. */
-async function startNodes(
-  services: ServiceGroup,
-  rpcUrl: string,
-  deploymentFile: string,
-): Promise<StackNode[]> {
-  const stateDir = join(STATE_DIR, "nodes");
-  // The devnet starts from genesis each time, so what the nodes remember of the last one
-  // (held slots, purchases, the chain watcher's cursor) describes a chain that is gone.
-  rmSync(stateDir, { recursive: true, force: true });
-  const start = (spec: NodeSpec, bootstrap: readonly string[]) =>
-    services.add(`${spec.role}'s node`, () =>
-      startStackNode({ spec, rpcUrl, deploymentFile, stateDir, bootstrap, corsOrigins: [WEB_ORIGIN] }),
-    );
-  const [first, ...rest] = NODES;
-  if (first === undefined) return [];
-  console.log(`starting ${NODES.length} Cairn nodes (logs in ${stateDir}/<name>/node.log) ...`);
-  const bootstrapNode = await start(first, []);
-  const others = await Promise.all(rest.map((spec) => start(spec, bootstrapNode.p2p.slice(0, 1))));
-  const nodes = [bootstrapNode, ...others];
-  // Each node reaches the bootstrap peer on start and the rest through DHT queries.
-  await waitForPeers(nodes, Math.min(nodes.length - 1, 3));
-  console.log("  the nodes have found each other through the DHT");
-  return nodes;
 }
 
 main().then(

@@ -63,6 +63,7 @@ export function formatSummary({
     "  dev accounts (LOCAL ONLY: these private keys are public, see genesis/dev-accounts.json)",
     ...accounts.map(({ role, address, privateKey }) => `    ${role.padEnd(10)} ${address}  ${privateKey}`),
     "",
+    "In another terminal, `npm run demo` buys storage, kills a provider, watches the repair and fetches the file back.",
     "Press Ctrl-C to stop everything.",
   ];
   return lines.join("\n");

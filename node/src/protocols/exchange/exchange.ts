@@ -84,6 +84,13 @@ export class Exchange implements Startable {
         cashier: components.cashier,
         reputation: components.reputation,
         log: log.child("decision"),
+        // Counted per block as it is admitted: a peer's ledger is shared by all its streams,
+        // so a per-stream before/after difference of it would count concurrent streams'
+        // blocks several times (and an aborted stream's not at all).
+        onBlockServed: (_peer, bytes) => {
+          this.metrics?.blocksSent.inc();
+          this.metrics?.bytesSent.inc(bytes);
+        },
       },
       {
         pricePerBlock: this.init.pricePerBlock,
@@ -233,10 +240,7 @@ export class Exchange implements Startable {
     const peer = connection.remotePeer;
     this.inbound.add(stream);
     try {
-      const before = { ...(this.engine.ledger(peer.toString()) ?? { blocksSent: 0, bytesSent: 0 }) };
-      const after = await this.engine.serve(stream, peer.toString());
-      this.metrics?.blocksSent.inc(after.blocksSent - before.blocksSent);
-      this.metrics?.bytesSent.inc(after.bytesSent - before.bytesSent);
+      await this.engine.serve(stream, peer.toString());
     } catch (err) {
       const name = (err as Error).name;
       this.metrics?.badStreams.inc({ reason: name });

@@ -131,6 +131,9 @@ export class ProviderSession {
     this.log = log;
     this.hooks = hooks;
     this.done = this.read();
+    // A failed read is reported through fail(); `done` is awaited only by close(), which may
+    // never come, and an unawaited rejection would take the whole node down.
+    this.done.catch(() => {});
   }
 
   /** Whether the session still works (not closed, failed or cut off). */

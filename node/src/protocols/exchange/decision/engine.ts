@@ -44,6 +44,8 @@ export interface DecisionEngineComponents {
   cashier?: ExchangeCashier;
   reputation?: ReputationRecorder;
   log: Logger;
+  /** Called for each block admitted for sending, as it is counted in the peer's ledger. */
+  onBlockServed?: (peer: string, bytes: number) => void;
 }
 
 /** What the engine knows of one peer, across its streams. */
@@ -188,6 +190,7 @@ export class DecisionEngine {
     // Counted once admitted: the block is charged for and goes out in the next frame.
     state.ledger.blocksSent++;
     state.ledger.bytesSent += bytes;
+    this.components.onBlockServed?.(peer, bytes);
     return release;
   }
 
