@@ -30,6 +30,8 @@ export interface SystemNetworkOptions {
   p2pPortBase: number;
   /** Wall-clock ms between blocks. @default 400 */
   blockMs?: number;
+  /** More `cairn start` flags for some nodes, by name (`provider1`). */
+  extraFlags?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface SystemNetwork {
@@ -85,7 +87,9 @@ function blockTicker(mine: () => Promise<unknown>, ms: number) {
 
 export async function startSystemNetwork(options: SystemNetworkOptions): Promise<SystemNetwork> {
   const roles = options.roles ?? DEFAULT_NODE_ROLES;
-  const specs = nodeSpecs({ roles, apiPortBase: options.apiPortBase, p2pPortBase: options.p2pPortBase });
+  const specs = nodeSpecs({ roles, apiPortBase: options.apiPortBase, p2pPortBase: options.p2pPortBase }).map(
+    (spec) => ({ ...spec, flags: [...spec.flags, ...(options.extraFlags?.[spec.role] ?? [])] }),
+  );
   const rpcPort = options.apiPortBase - 1;
   await assertPortsFree([
     { port: rpcPort, what: "the test chain's RPC" },
