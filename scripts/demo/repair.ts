@@ -23,6 +23,7 @@ export interface RepairOutcome {
   misses: Miss[];
   forfeited: bigint;
   repairedBy: string;
+  repairedByAddress: string;
 }
 
 export async function killAndRepair(
@@ -42,6 +43,7 @@ export async function killAndRepair(
   const misses: Miss[] = [];
   let forfeited = 0n;
   let repairedBy: string | undefined;
+  let repairedByAddress = "";
   await waitForMarket(network.publicClient, network.market, fromBlock, () => repairedBy !== undefined, {
     what: `slot ${slotIndex} to be freed and repaired`,
     timeoutMs,
@@ -65,9 +67,17 @@ export async function killAndRepair(
         );
       } else if (event.eventName === "SlotFilled" && event.args.repair) {
         repairedBy = nameOf(event.args.provider);
+        repairedByAddress = event.args.provider;
         log(`  ${repairedBy} rebuilt slot ${slotIndex} from the other slots' data and filled it`);
       }
     },
   });
-  return { killed: victim, slotIndex, misses, forfeited, repairedBy: repairedBy as string };
+  return {
+    killed: victim,
+    slotIndex,
+    misses,
+    forfeited,
+    repairedBy: repairedBy as string,
+    repairedByAddress,
+  };
 }

@@ -5,6 +5,7 @@
  *   3. one provider is killed, slashed, and its slot repaired by another;
  *   4. the client fetches the file back with paid retrieval from several providers and
  *      checks it byte for byte;
+ *   5. with an indexer, its answers are checked against the chain's events;
  * then sums up gas, payments and slashes. The system tests run the same function and
  * assert on its report.
  */
@@ -13,6 +14,7 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ChainError } from "../chain/errors.ts";
 import { type BoughtDeal, buyStorage, type DealTerms, waitForProofs, waitUntilStarted } from "./deal.ts";
+import { indexerDisagreements, readIndexedDeal } from "./indexer-check.ts";
 import { type GasRow, gasByAccount } from "./ledger.ts";
 import type { DemoNetwork, DemoNode } from "./network.ts";
 import { killAndRepair, type RepairOutcome } from "./repair.ts";
@@ -48,6 +50,8 @@ export interface DemoReport {
   retrieval: RetrievalOutcome;
   gas: GasRow[];
   toBlock: bigint;
+  /** What the indexer got wrong (empty: it agrees with the chain); undefined without an indexer. */
+  indexer?: string[];
 }
 
 function prepareFile(options: DemoOptions): string {
@@ -96,5 +100,19 @@ export async function runDemo(network: DemoNetwork, options: DemoOptions): Promi
 
   const toBlock = await network.publicClient.getBlockNumber();
   const gas = await gasByAccount(network.publicClient, network.nodes, deal.fromBlock, toBlock);
-  return { file, size, deal, proofs, repair, retrieval, gas, toBlock };
+  const report: DemoReport = { file, size, deal, proofs, repair, retrieval, gas, toBlock };
+  if (network.stack.graphqlUrl !== "") {
+    log("\n5. The indexer");
+    const indexed = await readIndexedDeal(network.stack.graphqlUrl, report, timeouts.proofsMs);
+    report.indexer = indexerDisagreements(indexed, report);
+    const proofs = indexed.slots.reduce((sum, slot) => sum + slot.proofCount, 0);
+    log(
+      `  ${network.stack.graphqlUrl}: request ${indexed.state}, ${proofs} proofs, ${indexed.missedProofs.length} missed, ` +
+        `${indexed.killedProvider.slashes.length} slashes of ${repair.killed.name}`,
+    );
+    for (const problem of report.indexer) log(`  DISAGREES: ${problem}`);
+    if (report.indexer.length === 0)
+      log("  it agrees with the chain on every slot, host, proof, miss and slash");
+  }
+  return report;
 }

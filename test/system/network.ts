@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestClient, http, publicActions } from "viem";
+import { startIndexer } from "../../subgraph/runner/indexer.ts";
 import { assertPortsFree } from "../../scripts/chain/ports.ts";
 import { type RunningChain, startChain } from "../../scripts/chain/start.ts";
 import { deployCairn } from "../../scripts/deploy/deploy.ts";
@@ -30,6 +31,8 @@ export interface SystemNetworkOptions {
   p2pPortBase: number;
   /** Wall-clock ms between blocks. @default 400 */
   blockMs?: number;
+  /** Run the local indexer (subgraph/runner) too, on apiPortBase - 2. @default false */
+  indexer?: boolean;
   /** More `cairn start` flags for some nodes, by name (`provider1`). */
   extraFlags?: Readonly<Record<string, readonly string[]>>;
 }
@@ -93,6 +96,7 @@ export async function startSystemNetwork(options: SystemNetworkOptions): Promise
   const rpcPort = options.apiPortBase - 1;
   await assertPortsFree([
     { port: rpcPort, what: "the test chain's RPC" },
+    ...(options.indexer ? [{ port: options.apiPortBase - 2, what: "the test indexer's GraphQL" }] : []),
     ...specs.flatMap((spec) => [
       { port: spec.apiPort, what: `${spec.role}'s REST API` },
       { port: spec.p2pPort, what: `${spec.role}'s libp2p TCP` },
@@ -110,6 +114,16 @@ export async function startSystemNetwork(options: SystemNetworkOptions): Promise
     const rpcUrl = chain.rpcUrls[0] as string;
     const deployment = await deployCairn({ rpcUrl, writeFiles: false, deploymentId: `system-${rpcPort}` });
     const deploymentFile = writeDeployment(deployment, join(folder, "deployments"));
+    const indexer = options.indexer
+      ? await services.add("indexer", () =>
+          startIndexer({
+            rpcUrl,
+            deployment,
+            dataDir: join(folder, "indexer"),
+            port: options.apiPortBase - 2,
+          }),
+        )
+      : undefined;
 
     const testClient = createTestClient({ mode: "anvil", transport: http(rpcUrl) }).extend(publicActions);
     // From here, blocks come only from the ticker, each a second of chain time after the last.
@@ -148,7 +162,7 @@ export async function startSystemNetwork(options: SystemNetworkOptions): Promise
       engine: "anvil",
       chainId: deployment.chainId,
       rpcUrl,
-      graphqlUrl: "",
+      graphqlUrl: indexer?.url ?? "",
       contracts: deployment.contracts,
       nodes: nodes.map((n) => ({
         name: n.name,
