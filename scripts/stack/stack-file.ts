@@ -47,7 +47,12 @@ export function readStackFile(path = STACK_FILE): StackFile {
   if (!existsSync(path)) {
     throw new ChainError(`no local network is running (${path} is missing): start one with \`npm start\``);
   }
-  const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<StackFile>;
+  let parsed: Partial<StackFile>;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<StackFile>;
+  } catch {
+    throw new ChainError(`${path} is not a stack file written by \`npm start\` (not JSON); restart the network`);
+  }
   const nodesOk =
     Array.isArray(parsed.nodes) &&
     parsed.nodes.every(

@@ -13,11 +13,11 @@ import { join } from "node:path";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getJson } from "../../node/src/cli/client.ts";
-import { slotIdOf } from "../../node/src/core/ids.ts";
 import { storageMarketAbi } from "../../node/src/generated/contracts.ts";
-import { type BoughtDeal, buyStorage, waitForProofs, waitUntilStarted } from "../../scripts/demo/deal.ts";
+import { buyStorage, waitForProofs, waitUntilStarted } from "../../scripts/demo/deal.ts";
 import { type MarketEvent, waitForMarket } from "../../scripts/demo/market-events.ts";
 import { connectDemoNetwork, type DemoNetwork } from "../../scripts/demo/network.ts";
+import { settleDeal, slotIdsOf } from "./deal-end.ts";
 import { type SystemNetwork, startSystemNetwork } from "./network.ts";
 
 const quiet = { log: (line: string) => process.env.CAIRN_DEBUG && console.log(line), timeoutMs: 90_000 };
@@ -41,20 +41,6 @@ describe("deal lifecycles on a whole network", () => {
     const path = join(folder, name);
     writeFileSync(path, randomBytes(size));
     return path;
-  }
-
-  const slotIds = (deal: BoughtDeal) => deal.hosts.map((_, index) => slotIdOf(deal.requestId, index));
-
-  /** Moves chain time past the request's end; blocks (and proof periods) do not jump. */
-  async function runToEnd(requestId: Hex): Promise<void> {
-    const info = await demo.publicClient.readContract({
-      address: demo.market,
-      abi: storageMarketAbi,
-      functionName: "requestInfo",
-      args: [requestId],
-    });
-    const now = (await demo.publicClient.getBlock()).timestamp;
-    if (BigInt(info.endsAt) > now) await network.increaseTime(Number(BigInt(info.endsAt) - now) + 1);
   }
 
   /** The periods each slot proved in, from the market's events. */
@@ -86,7 +72,7 @@ describe("deal lifecycles on a whole network", () => {
     network.resumeBlocks();
 
     // Each slot proves again after the restart, in two more periods.
-    const ids = slotIds(deal);
+    const ids = slotIdsOf(deal);
     await waitForMarket(
       demo.publicClient,
       demo.market,
@@ -95,16 +81,7 @@ describe("deal lifecycles on a whole network", () => {
       { what: "two proofs of every slot after the restart", timeoutMs: 90_000 },
     );
 
-    await runToEnd(deal.requestId);
-    const events = await waitForMarket(
-      demo.publicClient,
-      demo.market,
-      deal.fromBlock,
-      (all) =>
-        all.some((e) => e.eventName === "FundsWithdrawn" && e.args.requestId === deal.requestId) &&
-        ids.every((id) => all.some((e) => e.eventName === "PaymentCollected" && e.args.slotId === id)),
-      { what: "the collections and the withdrawal", timeoutMs: 120_000 },
-    );
+    const events = await settleDeal(network, demo, deal);
     // Not one miss marked, and each slot's proofs run period after period without a gap.
     expect(events.filter((e) => e.eventName === "ProofMissed")).toEqual([]);
     for (const periods of provenPeriods(events, ids)) {
@@ -146,7 +123,7 @@ describe("deal lifecycles on a whole network", () => {
     expect(events.some((e) => e.eventName === "RequestFailed" && e.args.requestId === deal.requestId)).toBe(
       true,
     );
-    const ids = slotIds(deal);
+    const ids = slotIdsOf(deal);
     const freed = events.flatMap((e) => (e.eventName === "SlotFreed" ? [e.args.slotId] : []));
     expect(freed).toEqual(expect.arrayContaining(ids.slice(0, 2)));
     const refund = events.find(

@@ -11,12 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getJson } from "../../node/src/cli/client.ts";
-import { slotIdOf } from "../../node/src/core/ids.ts";
-import { storageMarketAbi } from "../../node/src/generated/contracts.ts";
-import { marketEvents, waitForMarket } from "../../scripts/demo/market-events.ts";
+import { marketEvents } from "../../scripts/demo/market-events.ts";
 import { connectDemoNetwork, type DemoNetwork } from "../../scripts/demo/network.ts";
 import { formatReport } from "../../scripts/demo/report.ts";
 import { type DemoReport, runDemo } from "../../scripts/demo/scenario.ts";
+import { settleDeal, slotIdsOf } from "./deal-end.ts";
 import { type SystemNetwork, startSystemNetwork } from "./network.ts";
 
 describe("the demo scenario on a whole network", () => {
@@ -92,27 +91,8 @@ describe("the demo scenario on a whole network", () => {
   it("then runs the request to its end: every slot's host collects, and the client withdraws the rest", async () => {
     expect(report).toBeDefined();
     const { deal } = report;
-    const slotIds = deal.hosts.map((_, index) => slotIdOf(deal.requestId, index));
-    // Time jumps to the request's end (blocks, and so proof periods, do not).
-    const info = await demo.publicClient.readContract({
-      address: demo.market,
-      abi: storageMarketAbi,
-      functionName: "requestInfo",
-      args: [deal.requestId],
-    });
-    const now = (await demo.publicClient.getBlock()).timestamp;
-    if (BigInt(info.endsAt) > now) await network.increaseTime(Number(BigInt(info.endsAt) - now) + 1);
-    const events = await waitForMarket(
-      demo.publicClient,
-      demo.market,
-      deal.fromBlock,
-      (all) =>
-        all.some((e) => e.eventName === "FundsWithdrawn" && e.args.requestId === deal.requestId) &&
-        slotIds.every((id) =>
-          all.some((e) => e.eventName === "PaymentCollected" && e.args.slotId === id && e.args.payment > 0n),
-        ),
-      { what: "the request's end, the collections and the withdrawal", timeoutMs: 120_000 },
-    );
+    const slotIds = slotIdsOf(deal);
+    const events = await settleDeal(network, demo, deal);
     expect(events.some((e) => e.eventName === "RequestFinished" && e.args.requestId === deal.requestId)).toBe(
       true,
     );
