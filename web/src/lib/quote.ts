@@ -25,10 +25,13 @@ export function slotSizeFor(fileSize: number, k: number, encrypted: boolean): nu
   return Math.ceil(blocks / k) * BLOCK_SIZE;
 }
 
-/** Providers whose offer takes a slot of `slotSize` for `duration`, active now, with an API to upload to. */
+/**
+ * Providers whose offer takes a slot of `slotSize` for `duration`, active now, with an API to
+ * upload to, and asking no more than `maxPrice` (wei per byte per second) when one is given.
+ */
 export function eligibleProviders(
   providers: readonly ProviderRow[],
-  terms: { slotSize: number; duration: bigint; nowSeconds: number },
+  terms: { slotSize: number; duration: bigint; nowSeconds: number; maxPrice?: bigint },
 ): Candidate[] {
   const out: Candidate[] = [];
   for (const p of providers) {
@@ -37,6 +40,7 @@ export function eligibleProviders(
     if (BigInt(p.capacity) < BigInt(terms.slotSize)) continue;
     if (terms.duration < BigInt(p.minDuration) || terms.duration > BigInt(p.maxDuration)) continue;
     if (Number(p.activeFrom) > terms.nowSeconds) continue;
+    if (terms.maxPrice !== undefined && BigInt(p.pricePerBytePerSecond) > terms.maxPrice) continue;
     out.push({
       address: p.id as `0x${string}`,
       apiUrl,
@@ -119,12 +123,15 @@ export function quoteStorage(input: {
   duration: bigint;
   encrypted: boolean;
   nowSeconds: number;
+  /** The highest price the client pays, in wei per byte per second; absent for any. */
+  maxPrice?: bigint;
 }): Quote {
   const slotSize = slotSizeFor(input.fileSize, input.k, input.encrypted);
   const eligible = eligibleProviders(input.providers, {
     slotSize,
     duration: input.duration,
     nowSeconds: input.nowSeconds,
+    maxPrice: input.maxPrice,
   });
   const chosen = chooseProviders(eligible, input.n);
   // biome-ignore lint/complexity/useMathMinMax: bigints; Math.max does not take them

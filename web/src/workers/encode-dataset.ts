@@ -8,10 +8,29 @@ import { BLOCK_SIZE, uploadData } from "@cairn/node/core";
 import { bytesToHex } from "viem";
 import type { EncodedDataset, EncodeRequest } from "./encode-messages.ts";
 
+/** The picked file cannot be read any more: moved, deleted or changed on disk since it was picked. */
+export class FileUnreadableError extends Error {
+  override name = "FileUnreadableError";
+}
+
 /** Reads a Blob as 256 KiB pieces (the core re-chunks anyway; this bounds each read). */
 async function* blobPieces(blob: Blob): AsyncGenerator<Uint8Array> {
   for (let offset = 0; offset < blob.size; offset += BLOCK_SIZE) {
-    yield new Uint8Array(await blob.slice(offset, offset + BLOCK_SIZE).arrayBuffer());
+    let piece: ArrayBuffer;
+    try {
+      piece = await blob.slice(offset, offset + BLOCK_SIZE).arrayBuffer();
+    } catch (error) {
+      // A picked File is read from disk only now; the browser's own message for a file that
+      // is gone ("A requested file or directory could not be found ...") does not say which.
+      const name = (error as { name?: string }).name;
+      if (name === "NotFoundError" || name === "NotReadableError")
+        throw new FileUnreadableError(
+          "the file could not be read: it was moved, deleted or changed since it was picked; pick it again",
+          { cause: error },
+        );
+      throw error;
+    }
+    yield new Uint8Array(piece);
   }
 }
 

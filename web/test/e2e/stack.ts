@@ -1,40 +1,60 @@
 /**
- * The local Cairn stack for the browser test, built from the same pieces as `npm start`
- * (scripts/stack/start.ts): the chain from genesis/, the contracts through the deploy
- * pipeline, the local indexer, provider1's node, and the dApp under `next dev`. Every
- * service gets its own port and folder, so the test runs beside a developer's `npm start`.
+ * The local Cairn stack for the browser test, started with `npm start`'s own pieces
+ * (scripts/stack/): the chain from genesis/, the contracts through the deploy pipeline,
+ * the local indexer, three provider nodes (`cairn start` processes with npm start's
+ * provider flags, `nodeSpecs` and `startStackNode`),
+ * provider2 and provider3 registered through their nodes (`registerProviders`), and the
+ * dApp (`startWebServer`, a production build). provider1's node runs but is left unregistered:
+ * the test registers it through the UI. Every service gets its own port and folder, so the
+ * test runs beside a developer's `npm start`.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { deployments } from "@cairn/node/contracts";
-import { loadConfig, type RunningNode, startCairnNode } from "../../../node/src/daemon/index.ts";
-import { startChain, type RunningChain } from "../../../scripts/chain/start.ts";
+import { type RunningChain, startChain } from "../../../scripts/chain/start.ts";
 import { deployCairn } from "../../../scripts/deploy/deploy.ts";
+import { writeDeployment } from "../../../scripts/deploy/deployment-file.ts";
+import { nodeSpecs } from "../../../scripts/stack/network.ts";
+import { type NodeSpec, type StackNode, startStackNode, waitForPeers } from "../../../scripts/stack/nodes.ts";
+import { registerProviders } from "../../../scripts/stack/providers.ts";
+import { startWebServer } from "../../../scripts/stack/web.ts";
 import { type LocalIndexer, startLocalIndexer } from "../support/indexer.ts";
-
-const WEB_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface StackPorts {
   rpc: number;
+  /** The chain's own p2p port (the Clique engine's). */
   p2p: number;
   indexer: number;
+  /** provider<i+1>'s REST API listens on nodeApi + i. */
   nodeApi: number;
+  /** provider<i+1>'s libp2p TCP on nodeP2p + 2i, WebSockets on the next port. */
+  nodeP2p: number;
   web: number;
 }
 
-/** Away from `npm start`'s 8545/8000/8080/3000. */
-export const E2E_PORTS: StackPorts = { rpc: 18545, p2p: 31303, indexer: 18000, nodeApi: 18080, web: 13000 };
+/** Away from `npm start`'s 8545/8000/8080+/4001+/3000. */
+export const E2E_PORTS: StackPorts = {
+  rpc: 18545,
+  p2p: 31303,
+  indexer: 18000,
+  nodeApi: 18080,
+  nodeP2p: 14001,
+  web: 13000,
+};
+
+/** provider1 first: the bootstrap peer, and the one the test registers through the UI. */
+const PROVIDERS = ["provider1", "provider2", "provider3"] as const;
 
 export interface Stack {
   rpcUrl: string;
   graphqlUrl: string;
+  /** provider1's node API (registered through the UI by the test). */
   nodeApiUrl: string;
   webUrl: string;
+  /** The provider nodes, provider1 first. */
+  nodes: StackNode[];
   indexer: LocalIndexer;
-  node: RunningNode;
   stop(): Promise<void>;
 }
 
@@ -62,89 +82,23 @@ function checkAddresses(deployed: Record<string, { address: string }>): void {
  */
 const writeDeploymentFiles = deployments["98765"] === undefined;
 
-async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the web server exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(url);
-      if (response.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
-/**
- * `next dev` by default: no build step, but it reloads the page whenever a file in the app's
- * module graph changes (for example node/src/generated/contracts.ts, which every deploy on
- * this machine rewrites). CAIRN_WEB_E2E_BUILD=1 serves a production build instead
- * (`next build` first, a few minutes on 2 cores), which nothing reloads.
- */
-function startWeb(
-  ports: StackPorts,
-  urls: { rpcUrl: string; graphqlUrl: string },
-  log: (line: string) => void,
-) {
-  const next = join(WEB_DIR, "node_modules", ".bin", "next");
-  const env = {
-    ...process.env,
-    CAIRN_WEB_DIST_DIR: ".next-e2e",
-    NEXT_PUBLIC_CAIRN_RPC_URL: urls.rpcUrl,
-    NEXT_PUBLIC_CAIRN_SUBGRAPH_URL: urls.graphqlUrl,
-    NEXT_PUBLIC_CAIRN_DEVNET: "true",
-    NEXT_TELEMETRY_DISABLED: "1",
-  };
-  const production = process.env.CAIRN_WEB_E2E_BUILD === "1";
-  if (production) {
-    log("web: next build (CAIRN_WEB_E2E_BUILD=1) ...");
-    const build = spawnSync(process.execPath, [next, "build"], { cwd: WEB_DIR, env, encoding: "utf8" });
-    if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
-  }
-  const args = [production ? "start" : "dev", "--port", String(ports.web), "--hostname", "127.0.0.1"];
-  const child = spawn(process.execPath, [next, ...args], {
-    cwd: WEB_DIR,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  child.stdout?.on("data", (chunk: Buffer) => log(`web: ${chunk.toString().trimEnd()}`));
-  child.stderr?.on("data", (chunk: Buffer) => log(`web: ${chunk.toString().trimEnd()}`));
-  return child;
-}
-
-function stopWeb(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-    }, 5_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    // next dev forks workers: stop the whole process group it leads.
-    if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
-  });
-}
-
 export async function startStack(
   options: {
     ports?: StackPorts;
     log?: (line: string) => void;
-    /** More of the node's command-line flags (e.g. its sales policy), by name without "--". */
-    nodeFlags?: Record<string, string>;
+    /** Keep the state folder (node, indexer and dApp logs) after stop. @default CAIRN_E2E_KEEP=1 */
+    keepState?: boolean;
   } = {},
 ): Promise<Stack> {
   const ports = options.ports ?? E2E_PORTS;
   const log = options.log ?? (() => {});
+  const keepState = options.keepState ?? process.env.CAIRN_E2E_KEEP === "1";
   const stateDir = mkdtempSync(join(tmpdir(), "cairn-web-e2e-"));
+  log(`state and logs in ${stateDir}`);
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const stopOne of stops.reverse()) await stopOne().catch((error) => log(`stop: ${String(error)}`));
-    rmSync(stateDir, { recursive: true, force: true });
+    if (!keepState) rmSync(stateDir, { recursive: true, force: true });
   };
   try {
     const chain: RunningChain = await startChain({
@@ -164,6 +118,9 @@ export async function startStack(
       log,
     });
     if (!writeDeploymentFiles) checkAddresses(deployment.contracts as Record<string, { address: string }>);
+    // The nodes read addresses and start blocks from a deployment file: this chain's own,
+    // beside the rest of the test's state, never the devnet's deployments/98765.json.
+    const deploymentFile = writeDeployment(deployment, stateDir);
 
     const indexer = await startLocalIndexer({
       rpcUrl,
@@ -176,32 +133,53 @@ export async function startStack(
     stops.push(() => indexer.stop());
 
     const webOrigin = `http://127.0.0.1:${ports.web}`;
-    const { config: nodeConfig } = loadConfig({
-      env: {},
-      flags: {
-        "data-dir": join(stateDir, "provider1"),
-        "wallet-dev-account": "provider1",
-        "chain-rpc-url": rpcUrl,
-        "api-port": String(ports.nodeApi),
-        "api-cors-origins": webOrigin,
-        "p2p-listen": "/ip4/127.0.0.1/tcp/0",
-        ...options.nodeFlags,
-      },
-    });
-    const node = await startCairnNode(nodeConfig);
-    stops.push(() => node.stop());
+    // The same ports scheme and role flags as `npm start` (providers sell space and take
+    // open slots), on the test's own ports.
+    const specs = nodeSpecs({ roles: PROVIDERS, apiPortBase: ports.nodeApi, p2pPortBase: ports.nodeP2p });
+    const start = async (spec: NodeSpec, bootstrap: readonly string[]) => {
+      const node = await startStackNode({
+        spec,
+        rpcUrl,
+        deploymentFile,
+        stateDir: join(stateDir, "nodes"),
+        bootstrap,
+        corsOrigins: [webOrigin],
+      });
+      stops.push(() => node.stop());
+      log(`${node.name}'s node at ${node.apiUrl} (log ${node.logFile})`);
+      return node;
+    };
+    const [first, ...rest] = specs as [NodeSpec, ...NodeSpec[]];
+    const bootstrapNode = await start(first, []);
+    const others = await Promise.all(rest.map((spec) => start(spec, bootstrapNode.p2p.slice(0, 1))));
+    const nodes = [bootstrapNode, ...others];
+    await waitForPeers(nodes, nodes.length - 1);
+    await registerProviders(others, log);
 
-    const web = startWeb(ports, { rpcUrl, graphqlUrl: indexer.url }, log);
-    stops.push(() => stopWeb(web));
-    await waitForHttp(`${webOrigin}/api/dev-accounts`, 120_000, web);
+    const web = await startWebServer({
+      port: ports.web,
+      rpcUrl,
+      graphqlUrl: indexer.url,
+      logDir: stateDir,
+      // Its own build folder, so it never shares one with a developer's `npm start`.
+      distDir: ".next-e2e",
+      // A production build by default (`next build` first: a few minutes on 2 cores from
+      // cold, much less with its cache in .next-e2e/). `next dev` watches the whole checkout
+      // and, while other work writes in it (tests, deploys, edits), keeps telling the pages
+      // to reload, restarting them mid-step. CAIRN_WEB_E2E_DEV=1 serves `next dev` instead,
+      // for quick runs on a quiet checkout.
+      production: process.env.CAIRN_WEB_E2E_DEV !== "1",
+    });
+    stops.push(() => web.stop());
+    log(`dApp at ${web.url} (log ${web.logFile})`);
 
     return {
       rpcUrl,
       graphqlUrl: indexer.url,
-      nodeApiUrl: node.apiUrl,
-      webUrl: webOrigin,
+      nodeApiUrl: bootstrapNode.apiUrl,
+      webUrl: web.url,
+      nodes,
       indexer,
-      node,
       stop,
     };
   } catch (error) {

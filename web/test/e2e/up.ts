@@ -1,12 +1,15 @@
 /**
  * Brings the e2e stack up and keeps it up until Ctrl-C, to look at the dApp by hand with the
- * same services the browser test uses: `node test/e2e/up.ts` from web/.
+ * same services the browser test uses: `node test/e2e/up.ts` from web/ (a production build
+ * of the dApp; CAIRN_WEB_E2E_DEV=1 for `next dev`).
  */
 import { startStack } from "./stack.ts";
 
 const stack = await startStack({ log: (line) => console.log(line) });
 console.log(
-  `\ndApp ${stack.webUrl}\nRPC ${stack.rpcUrl}\nGraphQL ${stack.graphqlUrl}\nprovider1 API ${stack.nodeApiUrl}`,
+  `\ndApp ${stack.webUrl}\nRPC ${stack.rpcUrl}\nGraphQL ${stack.graphqlUrl}\n${stack.nodes
+    .map((node) => `${node.name} API ${node.apiUrl}`)
+    .join("\n")}`,
 );
 const stop = async () => {
   await stack.stop();

@@ -104,6 +104,25 @@ describe("quoteStorage", () => {
     expect(quote.durability).toBeCloseTo(0.75, 10); // 1 of 2 at 0.5 each
   });
 
+  it("leaves out providers asking more than the client's highest price", () => {
+    const quote = quoteStorage({
+      providers: [
+        provider(1, { pricePerBytePerSecond: "10" }),
+        provider(2, { pricePerBytePerSecond: "20", region: label("us") }),
+        provider(3, { pricePerBytePerSecond: "15", region: label("ap") }),
+      ],
+      fileSize: 100,
+      k: 1,
+      n: 2,
+      duration: 1000n,
+      encrypted: false,
+      nowSeconds: 10,
+      maxPrice: 15n,
+    });
+    expect(quote.chosen.map((c) => c.price)).toEqual([10n, 15n]);
+    expect(quote.pricePerBytePerSecond).toBe(15n);
+  });
+
   it("reports how many providers are missing", () => {
     const quote = quoteStorage({
       providers: [provider(1, { activeFrom: "99" })],

@@ -8,7 +8,7 @@ import { config } from "../../config.ts";
 import { quoteStorage } from "../../lib/quote.ts";
 import { fetchProvidersQueryOptions } from "../../queries/market.ts";
 import { BuyFlow } from "./_components/buy-flow.tsx";
-import { DEFAULT_DEAL, type DealParams, DealParamsForm } from "./_components/deal-params.tsx";
+import { DEFAULT_DEAL, type DealParams, DealParamsForm, maxPriceOf } from "./_components/deal-params.tsx";
 import { FileDrop } from "./_components/file-drop.tsx";
 import { QuotePanel } from "./_components/quote-panel.tsx";
 
@@ -30,6 +30,7 @@ export default function BuyPage() {
             duration: BigInt(Math.round(params.days * 86_400)),
             encrypted: params.encrypt,
             nowSeconds: Number(block.data.timestamp),
+            maxPrice: maxPriceOf(params),
           })
         : undefined,
     [file, providers.data, block.data, params],

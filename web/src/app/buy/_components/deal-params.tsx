@@ -1,11 +1,18 @@
 "use client";
-/** Durability (k of n), duration, proof frequency and optional encryption with a key the user keeps. */
+/**
+ * Durability (k of n), duration, the highest price to pay, proof frequency and optional
+ * encryption with a key the user keeps.
+ */
 import { bytesToHex } from "viem";
+import { formatEth } from "../../../lib/format.ts";
+import { perGibMonth } from "../../../lib/units.ts";
 
 export interface DealParams {
   k: number;
   n: number;
   days: number;
+  /** The highest price accepted, in wei per byte per second as typed; "" for any. */
+  maxPrice: string;
   proofProbability: number;
   encrypt: boolean;
   key: Uint8Array | undefined;
@@ -15,10 +22,16 @@ export const DEFAULT_DEAL: DealParams = {
   k: 2,
   n: 3,
   days: 1,
+  maxPrice: "",
   proofProbability: 3,
   encrypt: false,
   key: undefined,
 };
+
+/** The typed highest price as wei per byte per second; undefined when empty or not a whole number. */
+export function maxPriceOf(params: DealParams): bigint | undefined {
+  return /^\d+$/.test(params.maxPrice.trim()) ? BigInt(params.maxPrice.trim()) : undefined;
+}
 
 export function DealParamsForm({
   params,
@@ -30,6 +43,7 @@ export function DealParamsForm({
   newKey: () => Uint8Array;
 }) {
   const keyHex = params.key ? bytesToHex(params.key) : "";
+  const maxPrice = maxPriceOf(params);
   return (
     <section aria-label="deal">
       <h2>Durability and duration</h2>
@@ -67,6 +81,22 @@ export function DealParamsForm({
           value={params.days}
           onChange={(e) => onChange({ ...params, days: Number(e.target.value) })}
         />
+      </label>
+      <label>
+        <span>Highest price (wei/B/s)</span>
+        <input
+          type="number"
+          name="maxPrice"
+          min={0}
+          step={1}
+          placeholder="any"
+          value={params.maxPrice}
+          onChange={(e) => onChange({ ...params, maxPrice: e.target.value })}
+        />
+        <span className="muted">
+          {" "}
+          {maxPrice === undefined ? "any offer" : `${formatEth(perGibMonth(maxPrice))} per GiB·month at most`}
+        </span>
       </label>
       <label>
         <span>Proof every ~N periods</span>

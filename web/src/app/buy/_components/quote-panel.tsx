@@ -6,7 +6,13 @@ import { perGibMonth } from "../../../lib/units.ts";
 
 export function QuotePanel({ quote, n }: { quote: Quote; n: number }) {
   return (
-    <section aria-label="quote" data-testid="quote">
+    <section
+      aria-label="quote"
+      data-testid="quote"
+      data-escrow={String(quote.escrow)}
+      data-price={String(quote.pricePerBytePerSecond)}
+      data-slot-size={quote.slotSize}
+    >
       <h2>Quote</h2>
       <p>
         {n} slots of {formatBytes(quote.slotSize)} · price{" "}
@@ -16,8 +22,8 @@ export function QuotePanel({ quote, n }: { quote: Quote; n: number }) {
       </p>
       {quote.missing > 0 && (
         <p className="bad">
-          Only {quote.chosen.length} provider(s) accept these terms; {quote.missing} more needed. Lower n, or
-          change the duration.
+          Only {quote.chosen.length} provider(s) accept these terms; {quote.missing} more needed. Lower n,
+          change the duration, or accept a higher price.
         </p>
       )}
       <table>
@@ -34,7 +40,7 @@ export function QuotePanel({ quote, n }: { quote: Quote; n: number }) {
         </thead>
         <tbody>
           {quote.chosen.map((c, i) => (
-            <tr key={c.address}>
+            <tr key={c.address} data-testid="quote-provider" data-address={c.address}>
               <td>{i}</td>
               <td title={c.address}>{shortAddress(c.address)}</td>
               <td>{formatEth(perGibMonth(c.price))}</td>

@@ -15,7 +15,9 @@ function SlotRow({ requestId, index, upload }: { requestId: Hex; index: number; 
       <td>{index}</td>
       <td>{upload ?? "—"}</td>
       <td>{s ? slotStateName(s.state) : "…"}</td>
-      <td>{s && s.state !== 0 ? shortAddress(s.host) : "—"}</td>
+      <td title={s && s.state !== 0 ? s.host : undefined}>
+        {s && s.state !== 0 ? shortAddress(s.host) : "—"}
+      </td>
     </tr>
   );
 }
@@ -27,8 +29,11 @@ export function RequestProgress({ requestId, uploads }: { requestId: Hex; upload
   return (
     <section aria-label="request progress">
       <h2>
-        Request <code title={requestId}>{shortAddress(requestId)}</code>:{" "}
-        <span data-testid="request-state">{requestStateName(r.state)}</span>
+        Request{" "}
+        <code title={requestId} data-testid="request-id">
+          {shortAddress(requestId)}
+        </code>
+        : <span data-testid="request-state">{requestStateName(r.state)}</span>
       </h2>
       <p>
         {r.filledSlots} of {r.slots} slots filled

@@ -29,7 +29,7 @@ export function RequestCard({ id, saved }: { id: Hex; saved: SavedRequest | unde
     findApiUrl(providers.data?.find((p) => p.id === host)?.multiaddrs ?? []);
   const slotApiUrls = r.slots.map((s) => (s.state === "Filled" ? apiOf(s.host?.id) : undefined));
   return (
-    <section aria-label={`request ${id}`} data-testid="request">
+    <section aria-label={`request ${id}`} data-testid="request" data-request-id={id} data-state={r.state}>
       <h2>
         {saved?.name ?? "Request"} <code className="muted">{shortAddress(id)}</code> · {r.state}
       </h2>
@@ -58,10 +58,10 @@ export function RequestCard({ id, saved }: { id: Hex; saved: SavedRequest | unde
         </thead>
         <tbody>
           {r.slots.map((s) => (
-            <tr key={s.id}>
+            <tr key={s.id} data-testid="request-slot" data-state={s.state} data-host={s.host?.id ?? ""}>
               <td>{s.index}</td>
               <td>{s.state}</td>
-              <td>{s.host ? shortAddress(s.host.id) : "—"}</td>
+              <td title={s.host?.id}>{s.host ? shortAddress(s.host.id) : "—"}</td>
               <td>{s.host ? decodeLabel(s.host.region) : "—"}</td>
               <td>{s.proofCount}</td>
               <td>{s.missedProofCount}</td>
