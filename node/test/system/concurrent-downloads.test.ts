@@ -181,7 +181,8 @@ describe("20 concurrent downloads from 3 providers", { timeout: 120_000 }, () =>
     );
     for (const [i, { file, status, body, error }] of results.entries()) {
       expect(error, `download ${i} (${file.cid})`).toBe("");
-      expect(status, `download ${i} (${file.cid})`).toBe(200);
+      const answer = status === 200 ? "" : `: ${new TextDecoder().decode(body).slice(0, 500)}`;
+      expect(status, `download ${i} (${file.cid})${answer}`).toBe(200);
       expect(body.length, `download ${i}`).toBe(file.bytes.length);
       expect(sha256(body), `download ${i}`).toBe(sha256(file.bytes));
     }
