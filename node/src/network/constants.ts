@@ -30,3 +30,6 @@ export const DEFAULT_DIAL_TIMEOUT = 10_000;
 
 /** File mode of the peer key: readable by the node's user only. */
 export const PEER_KEY_MODE = 0o600;
+
+/** Ms between dials of the bootstrap peers while the node has no connection at all. */
+export const BOOTSTRAP_REDIAL_INTERVAL_MS = 5_000;

@@ -30,6 +30,7 @@ import type { Datastore } from "interface-datastore";
 import { createLibp2p, type Libp2pOptions } from "libp2p";
 import { type Logger, logger as createLogger } from "../logging/index.ts";
 import {
+  BOOTSTRAP_REDIAL_INTERVAL_MS,
   DATASTORE_DIR,
   DEFAULT_DIAL_TIMEOUT,
   DEFAULT_INBOUND_CONNECTION_THRESHOLD,
@@ -40,6 +41,7 @@ import {
   P2P_DIR,
   PEER_KEY_FILE,
 } from "./constants.ts";
+import { BootstrapRedial } from "./bootstrap-redial.ts";
 import { loadOrCreatePeerKey } from "./identity.ts";
 import { libp2pLogger } from "./libp2p-logger.ts";
 
@@ -170,6 +172,17 @@ export async function createNetwork(components: NetworkComponents, init: Network
       }),
     },
   });
+  const bootstrapList = init.bootstrap ?? [];
+  if (bootstrapList.length > 0) {
+    const redial = new BootstrapRedial(
+      node,
+      bootstrapList,
+      BOOTSTRAP_REDIAL_INTERVAL_MS,
+      log.child("bootstrap"),
+    );
+    node.addEventListener("start", () => redial.start());
+    node.addEventListener("stop", () => redial.stop());
+  }
   log.debug("network created", { peerId: node.peerId.toString() });
   return node;
 }

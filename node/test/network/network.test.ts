@@ -1,6 +1,8 @@
 import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
@@ -13,6 +15,7 @@ import {
   type NetworkInit,
   networkPaths,
 } from "../../src/network/index.ts";
+import { freePort } from "../helpers/devnet.ts";
 
 const LOOPBACK = ["/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/tcp/0/ws"];
 const quiet = {
@@ -122,6 +125,20 @@ describe("network", () => {
       .toBeGreaterThan(0);
     expect(joiner.getMultiaddrs().map(String)).toEqual([`${announce}/p2p/${joiner.peerId}`]);
   });
+
+  it("keeps dialing its bootstrap peer while it has no connection, so a seed that comes up late is still joined", async () => {
+    // The seed's address is fixed before it listens: the joiner's first dial fails.
+    const seedKey = await generateKeyPair("Ed25519");
+    const seedId = peerIdFromPrivateKey(seedKey);
+    const port = await freePort();
+    const joiner = await node({ bootstrap: [`/ip4/127.0.0.1/tcp/${port}/p2p/${seedId}`] });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(joiner.getConnections().length).toBe(0);
+    const seed = await node({ listen: [`/ip4/127.0.0.1/tcp/${port}`], privateKey: seedKey });
+    await expect
+      .poll(() => joiner.getConnections(seed.peerId).length, { timeout: 15_000, interval: 250 })
+      .toBeGreaterThan(0);
+  }, 30_000);
 
   it("writes libp2p's logs through the cairn logger, at debug", async () => {
     const lines: Array<{ component: string; level: string; msg: string }> = [];
