@@ -1,21 +1,40 @@
 /**
  * The live quote on the buy page: how big each slot will be, which providers to ask, the
- * price every chosen provider accepts, the escrow, and the expected durability.
+ * price they and a spare accept, the escrow, and the expected durability.
+ *
+ * The choice is the node's core's `selectProviders`, the same one the client's node
+ * quotes with: low price and high reputation, spread over regions and infrastructures,
+ * and a price that also covers the cheapest spare provider (the repair reserve), so that
+ * a slot a failed provider frees can be filled again. Before it, providers that cannot take
+ * a slot are set aside with the reason: the core's `exclusionReason` for what the offer
+ * refuses (capacity, duration, price over the highest the user set), then what only the
+ * dApp knows: no REST API URL in the provider's multiaddrs to upload the slot to, or an
+ * activation time not yet passed on the chain's clock. Paused providers never reach the
+ * page (the indexer's query leaves them out).
  */
-import { BLOCK_SIZE, encryptedSize } from "@cairn/node/core";
+import {
+  BLOCK_SIZE,
+  DEFAULT_REPAIR_RESERVE,
+  type DurabilityEstimate,
+  encryptedSize,
+  exclusionReason,
+  expectedDurability,
+  InvalidParameterError,
+  type ProviderCandidate,
+  type SelectionTerms,
+  selectProviders,
+} from "@cairn/node/core";
 import type { ProviderRow } from "../queries/market.ts";
 import { findApiUrl } from "./multiaddr.ts";
 import { decodeLabel } from "./offer.ts";
 import { reputation } from "./reputation.ts";
 
-export interface Candidate {
+/** A provider the quote can choose: the core's candidate, with the API to upload its slot to. */
+export interface QuotedProvider extends ProviderCandidate {
   address: `0x${string}`;
   apiUrl: string;
-  price: bigint;
-  maxCollateralPerByte: bigint;
+  /** 0 to 100, from the proofs it delivered (50 for a newcomer). */
   reputation: number;
-  region: string;
-  infrastructure: string;
 }
 
 /** Bytes per slot for a file: whole stripes of k 256 KiB blocks (the ciphertext when encrypted). */
@@ -25,97 +44,80 @@ export function slotSizeFor(fileSize: number, k: number, encrypted: boolean): nu
   return Math.ceil(blocks / k) * BLOCK_SIZE;
 }
 
+/** A provider row as the core's candidate, or why the dApp cannot use it whatever the terms. */
+function candidateOf(row: ProviderRow): QuotedProvider | { reason: string } {
+  const apiUrl = findApiUrl(row.multiaddrs);
+  if (apiUrl === undefined) return { reason: "publishes no REST API URL to upload its slot to" };
+  return {
+    address: row.id as `0x${string}`,
+    apiUrl,
+    pricePerBytePerSecond: BigInt(row.pricePerBytePerSecond),
+    maxCollateralPerByte: BigInt(row.maxCollateralPerByte),
+    minDuration: BigInt(row.minDuration),
+    maxDuration: BigInt(row.maxDuration),
+    capacity: BigInt(row.capacity),
+    region: decodeLabel(row.region),
+    infrastructure: decodeLabel(row.infrastructure),
+    // The market's share of proofs delivered (0 to 1), on the core's scale.
+    reputation: reputation(row.proofsSubmitted, row.proofsMissed) * 100,
+  };
+}
+
 /**
- * Providers whose offer takes a slot of `slotSize` for `duration`, active now, with an API to
- * upload to, and asking no more than `maxPrice` (wei per byte per second) when one is given.
+ * Splits the providers into those that can take a slot on `terms` now and those that
+ * cannot, with the reason: the core's rule for the offer first, then no API URL or an
+ * activation time after `nowSeconds`.
  */
 export function eligibleProviders(
   providers: readonly ProviderRow[],
-  terms: { slotSize: number; duration: bigint; nowSeconds: number; maxPrice?: bigint },
-): Candidate[] {
-  const out: Candidate[] = [];
-  for (const p of providers) {
-    const apiUrl = findApiUrl(p.multiaddrs);
-    if (apiUrl === undefined) continue;
-    if (BigInt(p.capacity) < BigInt(terms.slotSize)) continue;
-    if (terms.duration < BigInt(p.minDuration) || terms.duration > BigInt(p.maxDuration)) continue;
-    if (Number(p.activeFrom) > terms.nowSeconds) continue;
-    if (terms.maxPrice !== undefined && BigInt(p.pricePerBytePerSecond) > terms.maxPrice) continue;
-    out.push({
-      address: p.id as `0x${string}`,
-      apiUrl,
-      price: BigInt(p.pricePerBytePerSecond),
-      maxCollateralPerByte: BigInt(p.maxCollateralPerByte),
-      reputation: reputation(p.proofsSubmitted, p.proofsMissed),
-      region: decodeLabel(p.region),
-      infrastructure: decodeLabel(p.infrastructure),
-    });
+  terms: SelectionTerms,
+  nowSeconds: number,
+): { eligible: QuotedProvider[]; excluded: { address: string; reason: string }[] } {
+  const eligible: QuotedProvider[] = [];
+  const excluded: { address: string; reason: string }[] = [];
+  for (const row of providers) {
+    const candidate = candidateOf(row);
+    const activeFrom = Number(row.activeFrom);
+    const reason =
+      "reason" in candidate
+        ? candidate.reason
+        : (exclusionReason(candidate, terms) ??
+          (activeFrom > nowSeconds
+            ? `not active until ${new Date(activeFrom * 1000).toISOString()}`
+            : undefined));
+    if (reason !== undefined) excluded.push({ address: row.id, reason });
+    else eligible.push(candidate as QuotedProvider);
   }
-  return out;
-}
-
-/**
- * Picks n providers: cheapest and most reliable first, but a provider sharing a region or an
- * infrastructure with one already picked waits behind those that add diversity, so one
- * outage takes out as few slots as possible.
- */
-export function chooseProviders(candidates: readonly Candidate[], n: number): Candidate[] {
-  const ranked = [...candidates].sort((a, b) =>
-    a.price !== b.price ? (a.price < b.price ? -1 : 1) : b.reputation - a.reputation,
-  );
-  const chosen: Candidate[] = [];
-  const regions = new Set<string>();
-  const infras = new Set<string>();
-  while (chosen.length < n && ranked.length > 0) {
-    const overlap = (c: Candidate) => Number(regions.has(c.region)) + Number(infras.has(c.infrastructure));
-    let best = 0;
-    for (let i = 1; i < ranked.length; i++) {
-      const a = ranked[i];
-      const b = ranked[best];
-      if (a !== undefined && b !== undefined && overlap(a) < overlap(b)) best = i;
-    }
-    const [pick] = ranked.splice(best, 1);
-    if (pick === undefined) break;
-    chosen.push(pick);
-    regions.add(pick.region);
-    infras.add(pick.infrastructure);
-  }
-  return chosen;
-}
-
-/**
- * P(at least k of the slots survive), each slot surviving independently with its own
- * probability (a Poisson-binomial tail). Reputation stands in for that probability; it is
- * an estimate from past proofs, not a guarantee.
- */
-export function durability(survival: readonly number[], k: number): number {
-  // dist[j] = P(exactly j survive) over the slots seen so far.
-  let dist = [1];
-  for (const p of survival) {
-    const next = new Array<number>(dist.length + 1).fill(0);
-    dist.forEach((q, j) => {
-      next[j] = (next[j] ?? 0) + q * (1 - p);
-      next[j + 1] = (next[j + 1] ?? 0) + q * p;
-    });
-    dist = next;
-  }
-  return dist.slice(k).reduce((sum, q) => sum + q, 0);
+  return { eligible, excluded };
 }
 
 export interface Quote {
   slotSize: number;
-  chosen: Candidate[];
+  /** One per slot, in slot order; fewer than n when too few providers qualify. */
+  chosen: QuotedProvider[];
   /** Providers still missing to reach n. */
   missing: number;
-  /** The highest chosen price: each provider accepts a price at or above its own. */
+  /**
+   * The request's price: the highest asked among the chosen and the repair reserve (the
+   * cheapest providers left over), so a spare can fill a slot a failed provider frees.
+   */
   pricePerBytePerSecond: bigint;
-  /** The lowest chosen collateral cap: each provider accepts collateral at or below its own. */
+  /**
+   * The lowest collateral cap among the chosen and the repair reserve: each accepts
+   * collateral at or below its own.
+   */
   collateralPerByte: bigint;
   escrow: bigint;
-  durability: number;
+  /** Chance that no more than n − k slots are lost over the duration; 0 while providers are missing. */
+  durability: DurabilityEstimate;
+  /** Providers that cannot take a slot on these terms, with why. */
+  excluded: { address: string; reason: string }[];
+  /** Distinct regions and infrastructures among the chosen. */
+  regions: number;
+  infrastructures: number;
 }
 
-export function quoteStorage(input: {
+export interface QuoteInput {
   providers: readonly ProviderRow[];
   fileSize: number;
   k: number;
@@ -125,35 +127,77 @@ export function quoteStorage(input: {
   nowSeconds: number;
   /** The highest price the client pays, in wei per byte per second; absent for any. */
   maxPrice?: bigint;
-}): Quote {
+}
+
+/** Throws `InvalidParameterError` naming the field for terms no request can have. */
+function checkInput(input: QuoteInput): void {
+  if (!Number.isInteger(input.k) || input.k < 1)
+    throw new InvalidParameterError("k", "must be an integer ≥ 1");
+  if (!Number.isInteger(input.n) || input.n < input.k || input.n > 255)
+    throw new InvalidParameterError("n", `must be an integer from k (${input.k}) to 255`);
+  if (input.duration <= 0n) throw new InvalidParameterError("duration", "must be more than 0 seconds");
+  if (input.maxPrice !== undefined && input.maxPrice < 0n)
+    throw new InvalidParameterError("maxPrice", "must not be negative");
+}
+
+/** The spares whose price the core's selection also paid: the cheapest left over, ties by address. */
+function repairReserve(eligible: readonly QuotedProvider[], chosen: readonly QuotedProvider[]) {
+  const taken = new Set(chosen.map((c) => c.address.toLowerCase()));
+  return eligible
+    .filter((c) => !taken.has(c.address.toLowerCase()))
+    .sort((a, b) => {
+      if (a.pricePerBytePerSecond !== b.pricePerBytePerSecond)
+        return a.pricePerBytePerSecond < b.pricePerBytePerSecond ? -1 : 1;
+      return a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1;
+    })
+    .slice(0, DEFAULT_REPAIR_RESERVE);
+}
+
+/**
+ * The quote for a file on these terms. Throws `InvalidParameterError` for terms no request
+ * can have (k, n or the duration); too few providers is not an error but `missing`.
+ */
+export function quoteStorage(input: QuoteInput): Quote {
+  checkInput(input);
   const slotSize = slotSizeFor(input.fileSize, input.k, input.encrypted);
-  const eligible = eligibleProviders(input.providers, {
-    slotSize,
+  const terms: SelectionTerms = {
+    slots: input.n,
+    slotSize: BigInt(slotSize),
     duration: input.duration,
-    nowSeconds: input.nowSeconds,
-    maxPrice: input.maxPrice,
-  });
-  const chosen = chooseProviders(eligible, input.n);
-  // biome-ignore lint/complexity/useMathMinMax: bigints; Math.max does not take them
-  const price = chosen.reduce((max, c) => (c.price > max ? c.price : max), 0n);
-  const collateral = chosen.reduce(
+    // The collateral follows from the choice (the most all of them accept), so it sets no one aside.
+    collateralPerByte: 0n,
+    maxPricePerBytePerSecond: input.maxPrice,
+    repairReserve: DEFAULT_REPAIR_RESERVE,
+  };
+  const { eligible, excluded } = eligibleProviders(input.providers, terms, input.nowSeconds);
+  // With too few, the page still shows those that qualify, in the core's order, and what is missing.
+  const slots = Math.min(input.n, eligible.length);
+  const selection = slots === 0 ? undefined : selectProviders(eligible, { ...terms, slots });
+  const chosen = (selection?.chosen ?? []) as QuotedProvider[];
+  const price = selection?.pricePerBytePerSecond ?? 0n;
+  const collateral = [...chosen, ...repairReserve(eligible, chosen)].reduce(
     (min, c) => (min === undefined || c.maxCollateralPerByte < min ? c.maxCollateralPerByte : min),
     undefined as bigint | undefined,
   );
+  const missing = input.n - chosen.length;
   return {
     slotSize,
     chosen,
-    missing: input.n - chosen.length,
+    missing,
     pricePerBytePerSecond: price,
     collateralPerByte: collateral ?? 0n,
     // The contract's rule (IStorageMarket.Request): n × slotSize × price × duration.
     escrow: BigInt(input.n) * BigInt(slotSize) * price * input.duration,
     durability:
-      chosen.length < input.n
-        ? 0
-        : durability(
+      missing > 0
+        ? { survival: 0, nines: 0 }
+        : expectedDurability(
             chosen.map((c) => c.reputation),
-            input.k,
+            input.n - input.k,
+            Number(input.duration),
           ),
+    excluded,
+    regions: selection?.regions ?? 0,
+    infrastructures: selection?.infrastructures ?? 0,
   };
 }

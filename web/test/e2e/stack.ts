@@ -4,7 +4,7 @@
  * the local indexer, three provider nodes (`cairn start` processes with npm start's
  * provider flags, `nodeSpecs` and `startStackNode`),
  * provider2 and provider3 registered through their nodes (`registerProviders`), and the
- * dApp (`startWebServer`, a production build). provider1's node runs but is left unregistered:
+ * dApp (`startWebServer`, `next dev` or a production build). provider1's node runs but is left unregistered:
  * the test registers it through the UI. Every service gets its own port and folder, so the
  * test runs beside a developer's `npm start`.
  */
@@ -163,12 +163,12 @@ export async function startStack(
       logDir: stateDir,
       // Its own build folder, so it never shares one with a developer's `npm start`.
       distDir: ".next-e2e",
-      // A production build by default (`next build` first: a few minutes on 2 cores from
-      // cold, much less with its cache in .next-e2e/). `next dev` watches the whole checkout
-      // and, while other work writes in it (tests, deploys, edits), keeps telling the pages
-      // to reload, restarting them mid-step. CAIRN_WEB_E2E_DEV=1 serves `next dev` instead,
-      // for quick runs on a quiet checkout.
-      production: process.env.CAIRN_WEB_E2E_DEV !== "1",
+      // `next dev` by default: it compiles each page on its first visit, which on a clean
+      // checkout (CI's) is minutes quicker than a cold `next build`. It watches the whole
+      // checkout, though, and while other work writes in it (tests, deploys, edits) it keeps
+      // telling the pages to reload, restarting them mid-step: on a busy checkout set
+      // CAIRN_WEB_E2E_BUILD=1 for a production build (its cache stays in .next-e2e/).
+      production: process.env.CAIRN_WEB_E2E_BUILD === "1",
     });
     stops.push(() => web.stop());
     log(`dApp at ${web.url} (log ${web.logFile})`);

@@ -1,7 +1,7 @@
 /**
  * Brings the e2e stack up and keeps it up until Ctrl-C, to look at the dApp by hand with the
- * same services the browser test uses: `node test/e2e/up.ts` from web/ (a production build
- * of the dApp; CAIRN_WEB_E2E_DEV=1 for `next dev`).
+ * same services the browser test uses: `node test/e2e/up.ts` from web/ (`next dev`;
+ * CAIRN_WEB_E2E_BUILD=1 for a production build).
  */
 import { startStack } from "./stack.ts";
 

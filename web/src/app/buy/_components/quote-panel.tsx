@@ -1,5 +1,8 @@
 "use client";
-/** The live quote: the providers chosen, the price, the escrow and the expected durability. */
+/**
+ * The live quote: the providers chosen, the price (which also covers a spare provider, for
+ * repairs), the escrow, the expected durability, and the providers left out with why.
+ */
 import { formatBytes, formatEth, formatProbability, shortAddress } from "../../../lib/format.ts";
 import type { Quote } from "../../../lib/quote.ts";
 import { perGibMonth } from "../../../lib/units.ts";
@@ -18,7 +21,12 @@ export function QuotePanel({ quote, n }: { quote: Quote; n: number }) {
         {n} slots of {formatBytes(quote.slotSize)} · price{" "}
         {formatEth(perGibMonth(quote.pricePerBytePerSecond))} per GiB·month (
         {String(quote.pricePerBytePerSecond)} wei/B/s) · escrow <b>{formatEth(quote.escrow)}</b> · expected
-        durability <b>{formatProbability(quote.durability)}</b>
+        durability <b>{formatProbability(quote.durability.survival)}</b> ({quote.durability.nines.toFixed(1)}{" "}
+        nines) · {quote.regions} region(s), {quote.infrastructures} infrastructure(s)
+      </p>
+      <p className="muted">
+        The price is the highest asked among the chosen and the cheapest provider left over (if any), so that
+        a spare can repair a slot a failed provider frees.
       </p>
       {quote.missing > 0 && (
         <p className="bad">
@@ -43,8 +51,8 @@ export function QuotePanel({ quote, n }: { quote: Quote; n: number }) {
             <tr key={c.address} data-testid="quote-provider" data-address={c.address}>
               <td>{i}</td>
               <td title={c.address}>{shortAddress(c.address)}</td>
-              <td>{formatEth(perGibMonth(c.price))}</td>
-              <td>{(c.reputation * 100).toFixed(0)} %</td>
+              <td>{formatEth(perGibMonth(c.pricePerBytePerSecond))}</td>
+              <td>{c.reputation.toFixed(0)} %</td>
               <td>{c.region}</td>
               <td>{c.infrastructure}</td>
               <td className="muted">{c.apiUrl}</td>
@@ -52,6 +60,18 @@ export function QuotePanel({ quote, n }: { quote: Quote; n: number }) {
           ))}
         </tbody>
       </table>
+      {quote.excluded.length > 0 && (
+        <details data-testid="quote-excluded">
+          <summary>{quote.excluded.length} provider(s) left out</summary>
+          <ul>
+            {quote.excluded.map((e) => (
+              <li key={e.address} data-address={e.address}>
+                <span title={e.address}>{shortAddress(e.address)}</span>: {e.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </section>
   );
 }
