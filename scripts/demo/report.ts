@@ -24,7 +24,7 @@ export function formatReport(report: DemoReport): string {
     `  request ${deal.requestId}`,
     `  file ${report.file} (${report.size} bytes), fetched back: ${retrieval.matches ? "identical" : "DIFFERENT"}`,
     "",
-    "  Gas spent (blocks " + `${deal.fromBlock}..${report.toBlock})`,
+    `  Gas spent (blocks ${deal.fromBlock}..${report.toBlock})`,
     ...table(
       ["node", "transactions", "gas", "cost"],
       report.gas.map((row) => [row.name, String(row.transactions), String(row.gasUsed), eth(row.cost)]),

@@ -51,7 +51,9 @@ export function readStackFile(path = STACK_FILE): StackFile {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<StackFile>;
   } catch {
-    throw new ChainError(`${path} is not a stack file written by \`npm start\` (not JSON); restart the network`);
+    throw new ChainError(
+      `${path} is not a stack file written by \`npm start\` (not JSON); restart the network`,
+    );
   }
   const nodesOk =
     Array.isArray(parsed.nodes) &&
