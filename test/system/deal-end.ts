@@ -4,11 +4,12 @@
  * the client's node has withdrawn what is left.
  */
 import type { Hex } from "viem";
+import { getJson } from "../../node/src/cli/client.ts";
 import { slotIdOf } from "../../node/src/core/ids.ts";
 import { storageMarketAbi } from "../../node/src/generated/contracts.ts";
 import type { BoughtDeal } from "../../scripts/demo/deal.ts";
 import { type MarketEvent, waitForMarket } from "../../scripts/demo/market-events.ts";
-import type { DemoNetwork } from "../../scripts/demo/network.ts";
+import type { DemoNetwork, DemoNode } from "../../scripts/demo/network.ts";
 import type { SystemNetwork } from "./network.ts";
 
 export const slotIdsOf = (deal: BoughtDeal): Hex[] =>
@@ -45,4 +46,27 @@ export async function settleDeal(
       ),
     { what: "the request's end, the collections and the withdrawal", timeoutMs: 120_000 },
   );
+}
+
+export interface PurchaseView {
+  state: string;
+  withdrawn: string;
+}
+
+/**
+ * The client's purchase once its node has recorded `state`: the node records a withdrawal
+ * after the receipt, a moment after the chain's FundsWithdrawn event is visible.
+ */
+export async function purchaseIn(
+  client: DemoNode,
+  requestId: Hex,
+  state: string,
+  timeoutMs = 30_000,
+): Promise<PurchaseView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const purchase = await getJson<PurchaseView>(client.endpoint, `/storage/requests/${requestId}`);
+    if (purchase.state === state || Date.now() > deadline) return purchase;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

@@ -12,12 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getJson } from "../../node/src/cli/client.ts";
 import { storageMarketAbi } from "../../node/src/generated/contracts.ts";
 import { buyStorage, waitForProofs, waitUntilStarted } from "../../scripts/demo/deal.ts";
 import { type MarketEvent, waitForMarket } from "../../scripts/demo/market-events.ts";
 import { connectDemoNetwork, type DemoNetwork } from "../../scripts/demo/network.ts";
-import { settleDeal, slotIdsOf } from "./deal-end.ts";
+import { purchaseIn, settleDeal, slotIdsOf } from "./deal-end.ts";
 import { type SystemNetwork, startSystemNetwork } from "./network.ts";
 
 const quiet = { log: (line: string) => process.env.CAIRN_DEBUG && console.log(line), timeoutMs: 90_000 };
@@ -98,10 +97,7 @@ describe("deal lifecycles on a whole network", () => {
         deal.hosts[index]?.address,
       );
     }
-    const purchase = await getJson<{ state: string; withdrawn: string }>(
-      demo.node("client1").endpoint,
-      `/storage/requests/${deal.requestId}`,
-    );
+    const purchase = await purchaseIn(demo.node("client1"), deal.requestId, "withdrawn");
     expect(purchase.state).toBe("withdrawn");
   });
 
@@ -131,10 +127,7 @@ describe("deal lifecycles on a whole network", () => {
     );
     expect(refund?.eventName === "FundsWithdrawn" && refund.args.client).toBe(client.address);
     expect(refund?.eventName === "FundsWithdrawn" && refund.args.amount).toBeGreaterThan(0n);
-    const purchase = await getJson<{ state: string; withdrawn: string }>(
-      client.endpoint,
-      `/storage/requests/${deal.requestId}`,
-    );
+    const purchase = await purchaseIn(client, deal.requestId, "withdrawn");
     expect(purchase.state).toBe("withdrawn");
     expect(BigInt(purchase.withdrawn)).toBe(
       refund?.eventName === "FundsWithdrawn" ? refund.args.amount : -1n,

@@ -10,12 +10,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getJson } from "../../node/src/cli/client.ts";
 import { marketEvents } from "../../scripts/demo/market-events.ts";
 import { connectDemoNetwork, type DemoNetwork } from "../../scripts/demo/network.ts";
 import { formatReport } from "../../scripts/demo/report.ts";
 import { type DemoReport, runDemo } from "../../scripts/demo/scenario.ts";
-import { settleDeal, slotIdsOf } from "./deal-end.ts";
+import { purchaseIn, settleDeal, slotIdsOf } from "./deal-end.ts";
 import { type SystemNetwork, startSystemNetwork } from "./network.ts";
 
 describe("the demo scenario on a whole network", () => {
@@ -102,10 +101,7 @@ describe("the demo scenario on a whole network", () => {
     );
     expect(collectors.map((address) => demo.byAddress(address)?.name)).toEqual([report.repair.repairedBy]);
     const client = demo.node("client1");
-    const purchase = await getJson<{ state: string; withdrawn: string }>(
-      client.endpoint,
-      `/storage/requests/${deal.requestId}`,
-    );
+    const purchase = await purchaseIn(client, deal.requestId, "withdrawn");
     expect(purchase.state).toBe("withdrawn");
     expect(BigInt(purchase.withdrawn)).toBeGreaterThan(0n);
     // No other slot of the request was ever marked missing.
