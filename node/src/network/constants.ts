@@ -33,3 +33,13 @@ export const PEER_KEY_MODE = 0o600;
 
 /** Ms between dials of the bootstrap peers while the node has no connection at all. */
 export const BOOTSTRAP_REDIAL_INTERVAL_MS = 5_000;
+
+/**
+ * Ms from the first DHT peer's connection, after start or after a spell with none, to the
+ * node's own lookup of itself in the DHT (see dht-rejoin.ts). A second is ample for
+ * kad-dht to check the peer and put it in its routing table, even on a busy machine.
+ */
+export const DHT_REJOIN_LOOKUP_DELAY_MS = 1_000;
+
+/** Ms that lookup may take at most; kad-dht gives its routing table refreshes as long. */
+export const DHT_REJOIN_LOOKUP_TIMEOUT_MS = 30_000;

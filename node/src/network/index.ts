@@ -32,6 +32,8 @@ import { type Logger, logger as createLogger } from "../logging/index.ts";
 import {
   BOOTSTRAP_REDIAL_INTERVAL_MS,
   DATASTORE_DIR,
+  DHT_REJOIN_LOOKUP_DELAY_MS,
+  DHT_REJOIN_LOOKUP_TIMEOUT_MS,
   DEFAULT_DIAL_TIMEOUT,
   DEFAULT_INBOUND_CONNECTION_THRESHOLD,
   DEFAULT_LISTEN_ADDRESSES,
@@ -42,6 +44,7 @@ import {
   PEER_KEY_FILE,
 } from "./constants.ts";
 import { BootstrapRedial } from "./bootstrap-redial.ts";
+import { DhtRejoin } from "./dht-rejoin.ts";
 import { loadOrCreatePeerKey } from "./identity.ts";
 import { libp2pLogger } from "./libp2p-logger.ts";
 
@@ -183,6 +186,17 @@ export async function createNetwork(components: NetworkComponents, init: Network
     node.addEventListener("start", () => redial.start());
     node.addEventListener("stop", () => redial.stop());
   }
+  const rejoin = new DhtRejoin(
+    node.services.dht,
+    node.peerId,
+    { delayMs: DHT_REJOIN_LOOKUP_DELAY_MS, timeoutMs: DHT_REJOIN_LOOKUP_TIMEOUT_MS },
+    log.child("dht"),
+  );
+  // Registered before start: libp2p's "start" event comes after the node listens, and
+  // the first DHT peer may connect in between.
+  await node.register(KAD_PROTOCOL, rejoin.topology);
+  node.addEventListener("start", () => rejoin.start());
+  node.addEventListener("stop", () => rejoin.stop());
   log.debug("network created", { peerId: node.peerId.toString() });
   return node;
 }

@@ -126,7 +126,7 @@ describe("network", () => {
     expect(joiner.getMultiaddrs().map(String)).toEqual([`${announce}/p2p/${joiner.peerId}`]);
   });
 
-  it("keeps dialing its bootstrap peer while it has no connection, so a seed that comes up late is still joined", async () => {
+  it("keeps dialing its bootstrap peer while it has no connection, so a seed that comes up late is still joined, and the network through it", async () => {
     // The seed's address is fixed before it listens: the joiner's first dial fails.
     const seedKey = await generateKeyPair("Ed25519");
     const seedId = peerIdFromPrivateKey(seedKey);
@@ -135,8 +135,14 @@ describe("network", () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(joiner.getConnections().length).toBe(0);
     const seed = await node({ listen: [`/ip4/127.0.0.1/tcp/${port}`], privateKey: seedKey });
+    const other = await node({ bootstrap: [`/ip4/127.0.0.1/tcp/${port}/p2p/${seedId}`] });
     await expect
       .poll(() => joiner.getConnections(seed.peerId).length, { timeout: 15_000, interval: 250 })
+      .toBeGreaterThan(0);
+    // Through the seed, the DHT brings the joiner to the rest of the network within
+    // seconds, not at kad-dht's next round 5 minutes later.
+    await expect
+      .poll(() => joiner.getConnections(other.peerId).length, { timeout: 5_000, interval: 100 })
       .toBeGreaterThan(0);
   }, 30_000);
 
@@ -198,4 +204,40 @@ describe("network", () => {
     }
     expect(found).toContain(provider.peerId.toString());
   }, 60_000);
+});
+
+/**
+ * Resolves when `node` ends its next DHT self-lookup. kad-dht announces each one on
+ * libp2p's event bus, under a name libp2p's typed event map does not list.
+ */
+function selfLookupEnd(node: CairnLibp2p): Promise<unknown> {
+  return new Promise((resolve) =>
+    node.addEventListener("kad-dht:query:self" as never, resolve, { once: true }),
+  );
+}
+
+describe("the DHT after a spell without peers", () => {
+  it("looks itself up again when it reconnects after losing every connection, so it meets the nodes that joined meanwhile", async () => {
+    const lost = await node({ listen: ["/ip4/127.0.0.1/tcp/0"] });
+    const isolated = await node({ listen: ["/ip4/127.0.0.1/tcp/0"] });
+    const joined = selfLookupEnd(isolated);
+    await isolated.dial(lost.getMultiaddrs()[0] ?? multiaddr());
+    await joined;
+    await lost.stop();
+    await expect.poll(() => isolated.getConnections().length, { timeout: 5_000 }).toBe(0);
+
+    // A newcomer joins through a seed while the node is cut off. Its self-lookup asks the
+    // seed, which has never heard of the node, so only the node's own lookup can bring
+    // the two together; kad-dht's next round would be 5 minutes away.
+    const seed = await node({ listen: ["/ip4/127.0.0.1/tcp/0"] });
+    const newcomer = await node({ listen: ["/ip4/127.0.0.1/tcp/0"] });
+    const newcomerJoined = selfLookupEnd(newcomer);
+    await newcomer.dial(seed.getMultiaddrs()[0] ?? multiaddr());
+    await newcomerJoined;
+
+    await isolated.dial(seed.getMultiaddrs()[0] ?? multiaddr());
+    await expect
+      .poll(() => isolated.getConnections(newcomer.peerId).length, { timeout: 5_000, interval: 100 })
+      .toBeGreaterThan(0);
+  }, 30_000);
 });

@@ -12,6 +12,8 @@ import { apiError, apiServerOf, fillParams, listRoutes, rawRequest } from "./rou
 
 const BODY_LIMIT = 1024;
 const UPLOAD_LIMIT = 1024 * 1024;
+/** A streamed upload that passes UPLOAD_LIMIT only after several 256 KiB blocks are written. */
+const STREAMED_OVER_LIMIT = UPLOAD_LIMIT + 512 * 1024;
 /** Routes whose body is raw bytes, not JSON, limited by the upload limit or the slot size. */
 const RAW_BODY_ROUTES = new Set(["/api/v1/data", "/api/v1/slots/:requestId/:index"]);
 
@@ -40,6 +42,14 @@ describe("oversized bodies", () => {
     (await readdir(dataDirLayout(node.dataDir).blocks, { recursive: true })).sort();
   const datasets = async () =>
     ((await (await fetch(`${node.apiUrl}/api/v1/data`)).json()) as { total: number }).total;
+  /** Uploads STREAMED_OVER_LIMIT bytes in 24 chunks, with no Content-Length to refuse it early. */
+  const uploadStreamedOverLimit = () =>
+    fetch(`${node.apiUrl}/api/v1/data`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/octet-stream" },
+      body: chunked(STREAMED_OVER_LIMIT, 24),
+      duplex: "half",
+    } as RequestInit);
 
   beforeAll(async () => {
     node = await startTestNode({
@@ -92,13 +102,7 @@ describe("oversized bodies", () => {
   });
 
   it("refuses a streamed upload that grows over api.uploadLimit with 413, and keeps none of its blocks", async () => {
-    // Several 256 KiB blocks are written before the limit is reached.
-    const res = await fetch(`${node.apiUrl}/api/v1/data`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/octet-stream" },
-      body: chunked(UPLOAD_LIMIT + 512 * 1024, 24),
-      duplex: "half",
-    } as RequestInit);
+    const res = await uploadStreamedOverLimit();
     expect(res.status).toBe(413);
     expect(apiError(await res.text())).toMatchObject({ code: "PAYLOAD_TOO_LARGE", field: "body" });
     expect(await datasets()).toBe(0);
@@ -106,25 +110,20 @@ describe("oversized bodies", () => {
   });
 
   it("keeps the blocks a refused upload shares with a stored dataset", async () => {
-    // The first MiB of the refused body, stored on its own: its blocks are the refused upload's first ones.
-    const kept = await upload(node, bytesOf(UPLOAD_LIMIT + 512 * 1024, 7).subarray(0, 512 * 1024));
+    // The first 512 KiB of the refused body, stored on its own: its blocks are the refused upload's first ones.
+    const kept = await upload(node, bytesOf(STREAMED_OVER_LIMIT, 7).subarray(0, 512 * 1024));
     expect(kept.status).toBe(201);
     const { cid } = (await kept.json()) as { cid: string };
     const withKept = await blockFiles();
     expect(withKept.length).toBeGreaterThan(blocksBefore.length);
-    const res = await fetch(`${node.apiUrl}/api/v1/data`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/octet-stream" },
-      body: chunked(UPLOAD_LIMIT + 512 * 1024, 24),
-      duplex: "half",
-    } as RequestInit);
+    const res = await uploadStreamedOverLimit();
     expect(res.status).toBe(413);
     expect(await blockFiles()).toEqual(withKept);
     const back = await fetch(`${node.apiUrl}/api/v1/data/${cid}`);
     expect(back.status).toBe(200);
     expect(
       Buffer.from(await back.arrayBuffer()).equals(
-        Buffer.from(bytesOf(UPLOAD_LIMIT + 512 * 1024, 7).subarray(0, 512 * 1024)),
+        Buffer.from(bytesOf(STREAMED_OVER_LIMIT, 7).subarray(0, 512 * 1024)),
       ),
     ).toBe(true);
   });

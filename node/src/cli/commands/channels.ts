@@ -1,11 +1,11 @@
 import { formatEther } from "viem";
 import { weiFlag } from "../amounts.ts";
-import { parse } from "../args.ts";
 import { getJson, postJson } from "../client.ts";
-import { EXIT_OK, EXIT_USAGE } from "../constants.ts";
-import { ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveEndpoint } from "../endpoint.ts";
+import { EXIT_OK } from "../constants.ts";
+import { resolveEndpoint } from "../endpoint.ts";
 import { UsageError } from "../errors.ts";
 import type { CliIo } from "../io.ts";
+import { parseSubcommand, SUBCOMMAND_OPTIONS, subcommandHelpEnd } from "../subcommands.ts";
 
 export const CHANNELS_HELP = `Usage: cairn channels <command> [options]
 
@@ -21,19 +21,7 @@ Commands:
   close <channel-id>            ask to close: the provider may still cash vouchers during
                                 the channel's close delay; the rest comes back after it
 
-Amounts: 1.5eth, 20gwei or 1000 (wei).
-
-Options:
-  --json                        print the node's answer as JSON
-  -h, --help                    show this help
-
-${ENDPOINT_HELP}`;
-
-const OPTIONS = {
-  ...ENDPOINT_OPTIONS,
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} as const;
+${subcommandHelpEnd(30)}`;
 
 interface SentJson {
   channelId: string;
@@ -98,12 +86,9 @@ function exactly(positionals: string[], count: number, usage: string): void {
 }
 
 export async function channelsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, OPTIONS, "channels");
-  const [command, ...rest] = positionals;
-  if (values.help || command === undefined) {
-    (command === undefined && !values.help ? io.stderr : io.stdout).write(`${CHANNELS_HELP}\n`);
-    return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
-  }
+  const parsed = parseSubcommand(args, SUBCOMMAND_OPTIONS, "channels", CHANNELS_HELP, io);
+  if ("exit" in parsed) return parsed.exit;
+  const { values, command, rest } = parsed;
   if (command === "list") {
     exactly(rest, 0, "list");
     const endpoint = await resolveEndpoint(values, io.env, false);

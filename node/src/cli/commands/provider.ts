@@ -1,11 +1,12 @@
 import { formatEther } from "viem";
 import { durationFlag, sizeFlag, weiFlag } from "../amounts.ts";
-import { parse } from "../args.ts";
+import type { parse } from "../args.ts";
 import { type ApiEndpoint, getJson, postJson } from "../client.ts";
-import { EXIT_OK, EXIT_USAGE } from "../constants.ts";
-import { ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveEndpoint } from "../endpoint.ts";
+import { EXIT_OK } from "../constants.ts";
+import { resolveEndpoint } from "../endpoint.ts";
 import { UsageError } from "../errors.ts";
 import type { CliIo } from "../io.ts";
+import { parseSubcommand, SUBCOMMAND_OPTIONS, subcommandHelpEnd } from "../subcommands.ts";
 import { type CollectedJson, collectRequest, printCollected } from "./provider-collect.ts";
 
 export const PROVIDER_HELP = `Usage: cairn provider <command> [options]
@@ -44,16 +45,10 @@ Collect options:
   --request-id <id>            with --slot-index: the slot's request
   --slot-index <n>             with --request-id: the slot's index in the request
 
-Amounts: 1.5eth, 20gwei or 1000 (wei).
-
-Options:
-  --json                       print the node's answer as JSON
-  -h, --help                   show this help
-
-${ENDPOINT_HELP}`;
+${subcommandHelpEnd(29)}`;
 
 const OPTIONS = {
-  ...ENDPOINT_OPTIONS,
+  ...SUBCOMMAND_OPTIONS,
   stake: { type: "string" },
   price: { type: "string" },
   "max-collateral": { type: "string" },
@@ -66,8 +61,6 @@ const OPTIONS = {
   "slot-id": { type: "string" },
   "request-id": { type: "string" },
   "slot-index": { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>["values"];
@@ -185,12 +178,9 @@ async function run(command: string, positionals: string[], values: Values, endpo
 }
 
 export async function providerCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, OPTIONS, "provider");
-  const [command, ...rest] = positionals;
-  if (values.help || command === undefined) {
-    (command === undefined && !values.help ? io.stderr : io.stdout).write(`${PROVIDER_HELP}\n`);
-    return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
-  }
+  const parsed = parseSubcommand(args, OPTIONS, "provider", PROVIDER_HELP, io);
+  if ("exit" in parsed) return parsed.exit;
+  const { values, command, rest } = parsed;
   if (command === "collect") {
     if (rest.length > 0) throw new UsageError("cairn provider collect takes options only (see --help)");
     const body = collectRequest(values);

@@ -3,13 +3,14 @@ import { resolve } from "node:path";
 import { CID } from "multiformats/cid";
 import { formatEther } from "viem";
 import { durationFlag, weiFlag } from "../amounts.ts";
-import { intFlag, parse } from "../args.ts";
+import { intFlag, type parse } from "../args.ts";
 import { type ApiEndpoint, getJson, postJson, uploadFile } from "../client.ts";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, MAX_SHARDS } from "../constants.ts";
-import { ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveEndpoint } from "../endpoint.ts";
+import { EXIT_FAILURE, EXIT_OK, MAX_SHARDS } from "../constants.ts";
+import { resolveEndpoint } from "../endpoint.ts";
 import { UsageError } from "../errors.ts";
 import type { CliIo } from "../io.ts";
 import { createProgress, type Progress } from "../progress.ts";
+import { parseSubcommand, SUBCOMMAND_OPTIONS, subcommandHelpEnd } from "../subcommands.ts";
 
 export const STORAGE_HELP = `Usage: cairn storage <command> [options]
 
@@ -38,17 +39,10 @@ Buy and quote options:
   --wait <pushed|started|none> buy returns once every slot is pushed (default), once the
                                request has started, or at once
 
-Amounts: 1.5eth, 20gwei or 1000 (wei).
-
-Options:
-  --json                       print the node's answer as JSON
-  -q, --quiet                  no progress on stderr
-  -h, --help                   show this help
-
-${ENDPOINT_HELP}`;
+${subcommandHelpEnd(29, [["-q, --quiet", "no progress on stderr"]])}`;
 
 const OPTIONS = {
-  ...ENDPOINT_OPTIONS,
+  ...SUBCOMMAND_OPTIONS,
   k: { type: "string" },
   m: { type: "string" },
   duration: { type: "string" },
@@ -57,9 +51,7 @@ const OPTIONS = {
   "proof-probability": { type: "string" },
   expiry: { type: "string" },
   wait: { type: "string" },
-  json: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>["values"];
@@ -235,12 +227,9 @@ function oneArgument(positionals: string[], what: string): string {
 }
 
 export async function storageCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, OPTIONS, "storage");
-  const [command, ...rest] = positionals;
-  if (values.help || command === undefined) {
-    (command === undefined && !values.help ? io.stderr : io.stdout).write(`${STORAGE_HELP}\n`);
-    return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
-  }
+  const parsed = parseSubcommand(args, OPTIONS, "storage", STORAGE_HELP, io);
+  if ("exit" in parsed) return parsed.exit;
+  const { values, command, rest } = parsed;
   const json = (value: unknown) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   switch (command) {
     case "quote": {

@@ -1,0 +1,111 @@
+/**
+ * Looks the node itself up in the DHT whenever it gains a DHT peer after having none: on
+ * its first connection after start, and when it reconnects after losing every connection.
+ *
+ * kad-dht runs a self-lookup (it asks its peers for the nodes closest to its own id and
+ * dials them, which puts them in its routing table and it in theirs) when its first peer
+ * enters the routing table, and after that only every 5 minutes, as it does its routing
+ * table refresh. Two cases fall between those rounds:
+ * - A node that lost every connection keeps its dead peers in its routing table, so its
+ *   lookups go nowhere; once it reaches a peer again, it knows that peer alone until the
+ *   next round, minutes later.
+ * - The first self-lookup asks the first peer (typically the bootstrap peer) the moment it
+ *   is in the routing table. That peer pings each newcomer before it lists it, so when
+ *   many nodes join through it in the same second, as on a devnet that starts every node
+ *   at once, two of them can each ask before it lists the other, and not meet.
+ * One more lookup a moment after the first DHT peer connects covers both. It is the
+ * lookup kad-dht's own self-query runs, through the public `getClosestPeers`; kad-dht's
+ * `refreshRoutingTable()` would serve too, but (in 16.x) each call leaves one more
+ * 5-minute refresh timer running, of which `stop()` clears only the last.
+ */
+import type { PeerId, Topology } from "@libp2p/interface";
+import type { KadDHT } from "@libp2p/kad-dht";
+import type { Logger } from "../logging/index.ts";
+import type { Startable } from "../utils/startable.ts";
+
+export interface DhtRejoinTiming {
+  /**
+   * Ms from the first DHT peer's connection to the lookup: time for kad-dht to check the
+   * peer and put it in its routing table, and for the peer to register the nodes that
+   * joined along with this one.
+   */
+  delayMs: number;
+  /** Ms the lookup may take at most. */
+  timeoutMs: number;
+}
+
+export class DhtRejoin implements Startable {
+  readonly #dht: Pick<KadDHT, "getClosestPeers">;
+  readonly #self: PeerId;
+  readonly #timing: DhtRejoinTiming;
+  readonly #log: Logger;
+  /** DHT peers with at least one open connection, by peer id. */
+  readonly #connected = new Set<string>();
+  /** Set between stop() and the next start(); connections may still report in meanwhile. */
+  #stopped = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Aborts the lookup in flight, if any; set while one runs. */
+  #lookup: AbortController | undefined;
+
+  /**
+   * For `libp2p.register(KAD_PROTOCOL, ...)`: libp2p calls `onConnect` once identify shows
+   * that a peer speaks the DHT protocol, and `onDisconnect` when its last connection closes.
+   */
+  readonly topology: Topology = {
+    onConnect: (peer) => this.#connect(peer),
+    onDisconnect: (peer) => {
+      this.#connected.delete(peer.toString());
+    },
+  };
+
+  constructor(dht: Pick<KadDHT, "getClosestPeers">, self: PeerId, timing: DhtRejoinTiming, log: Logger) {
+    this.#dht = dht;
+    this.#self = self;
+    this.#timing = timing;
+    this.#log = log;
+  }
+
+  start(): void {
+    this.#stopped = false;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#lookup?.abort();
+    this.#connected.clear();
+  }
+
+  /** One self-lookup, unless one is already running. Resolves when it ends; never rejects. */
+  async lookup(): Promise<void> {
+    if (this.#lookup !== undefined) return;
+    const controller = new AbortController();
+    this.#lookup = controller;
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.#timing.timeoutMs)]);
+    let found = 0;
+    try {
+      for await (const event of this.#dht.getClosestPeers(this.#self.toMultihash().bytes, { signal })) {
+        if (event.name === "FINAL_PEER") found++;
+      }
+      this.#log.info("looked itself up in the DHT after joining", { peers: found });
+    } catch (err) {
+      this.#log.debug("self-lookup after joining failed", {
+        err: err instanceof Error ? err.message : err,
+      });
+    } finally {
+      this.#lookup = undefined;
+    }
+  }
+
+  #connect(peer: PeerId): void {
+    const hadNone = this.#connected.size === 0;
+    this.#connected.add(peer.toString());
+    if (!hadNone || this.#stopped || this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.lookup();
+    }, this.#timing.delayMs);
+    this.#timer.unref();
+  }
+}
