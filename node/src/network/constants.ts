@@ -35,7 +35,7 @@ export const PEER_KEY_MODE = 0o600;
 export const BOOTSTRAP_REDIAL_INTERVAL_MS = 5_000;
 
 /**
- * Ms from the first DHT peer's connection, after start or after a spell with none, to the
+ * Ms from the first DHT peer's connection after a spell with none (a reconnection) to the
  * node's own lookup of itself in the DHT (see dht-rejoin.ts). A second is ample for
  * kad-dht to check the peer and put it in its routing table, even on a busy machine.
  */

@@ -1,22 +1,21 @@
 /**
- * Looks the node itself up in the DHT whenever it gains a DHT peer after having none: on
- * its first connection after start, and when it reconnects after losing every connection.
+ * Looks the node itself up in the DHT when it reconnects after losing every connection.
  *
  * kad-dht runs a self-lookup (it asks its peers for the nodes closest to its own id and
  * dials them, which puts them in its routing table and it in theirs) when its first peer
- * enters the routing table, and after that only every 5 minutes, as it does its routing
- * table refresh. Two cases fall between those rounds:
- * - A node that lost every connection keeps its dead peers in its routing table, so its
- *   lookups go nowhere; once it reaches a peer again, it knows that peer alone until the
- *   next round, minutes later.
- * - The first self-lookup asks the first peer (typically the bootstrap peer) the moment it
- *   is in the routing table. That peer pings each newcomer before it lists it, so when
- *   many nodes join through it in the same second, as on a devnet that starts every node
- *   at once, two of them can each ask before it lists the other, and not meet.
- * One more lookup a moment after the first DHT peer connects covers both. It is the
- * lookup kad-dht's own self-query runs, through the public `getClosestPeers`; kad-dht's
- * `refreshRoutingTable()` would serve too, but (in 16.x) each call leaves one more
- * 5-minute refresh timer running, of which `stop()` clears only the last.
+ * enters the routing table after start, and after that only every 5 minutes, as it does
+ * its routing table refresh. A node that lost every connection keeps its dead peers in its
+ * routing table, so its lookups go nowhere; once it reaches a peer again, it knows that
+ * peer alone until the next round, minutes later. One more lookup a moment after it
+ * regains a DHT peer covers that. It is the lookup kad-dht's own self-query runs, through
+ * the public `getClosestPeers`; kad-dht's `refreshRoutingTable()` would serve too, but (in
+ * 16.x) each call leaves one more 5-minute refresh timer running, of which `stop()` clears
+ * only the last.
+ *
+ * The first connection after start is left to kad-dht's own first self-query: a second
+ * lookup then, when every node of a devnet starts at once, had them all dialling each
+ * other in the same second, and downloads running meanwhile lost streams (the
+ * concurrent-downloads system test failed about one run in two with it).
  */
 import type { PeerId, Topology } from "@libp2p/interface";
 import type { KadDHT } from "@libp2p/kad-dht";
@@ -43,6 +42,8 @@ export class DhtRejoin implements Startable {
   readonly #connected = new Set<string>();
   /** Set between stop() and the next start(); connections may still report in meanwhile. */
   #stopped = false;
+  /** The node has had a DHT peer since start: a later first peer is a reconnection. */
+  #hadPeer = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Aborts the lookup in flight, if any; set while one runs. */
   #lookup: AbortController | undefined;
@@ -67,6 +68,7 @@ export class DhtRejoin implements Startable {
 
   start(): void {
     this.#stopped = false;
+    this.#hadPeer = false;
   }
 
   stop(): void {
@@ -99,9 +101,10 @@ export class DhtRejoin implements Startable {
   }
 
   #connect(peer: PeerId): void {
-    const hadNone = this.#connected.size === 0;
+    const reconnected = this.#connected.size === 0 && this.#hadPeer;
     this.#connected.add(peer.toString());
-    if (!hadNone || this.#stopped || this.#timer !== undefined) return;
+    this.#hadPeer = true;
+    if (!reconnected || this.#stopped || this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.lookup();
