@@ -330,6 +330,11 @@ export class ApiServer implements Startable {
       reply.raw.destroy(error);
       return;
     }
+    // A body that failed before its first byte leaves the headers set for it (a download's
+    // octet-stream type and length): the error answers in JSON instead.
+    reply.removeHeader("content-length");
+    reply.removeHeader("content-range");
+    reply.type("application/json; charset=utf-8");
     if (error instanceof ApiError) {
       if (error instanceof RangeNotSatisfiableError) reply.header("content-range", `bytes */${error.size}`);
       if (error instanceof PayloadTooLargeError) reply.header("connection", "close");
@@ -363,6 +368,9 @@ export class ApiServer implements Startable {
         return reply.code(400).send(errorBody("NOT_A_MANIFEST", error.message, "cid"));
       case "EncryptionFormatError":
         return reply.code(400).send(errorBody("INVALID_PARAMETER", error.message, "body"));
+      case "StripeUnrecoverableError":
+        // Not this node's fault: the providers found hold too few of a stripe's blocks.
+        return reply.code(502).send(errorBody("UNRECOVERABLE", error.message, "cid"));
     }
     if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send(errorBody(error.code ?? "BAD_REQUEST", error.message));

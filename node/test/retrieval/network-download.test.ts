@@ -125,6 +125,23 @@ describe("GET /api/v1/data/{cid} from the network", { timeout: 90_000 }, () => {
     for (const block of lost) expect(await client.store.has(block)).toBe(true);
   });
 
+  it("answers 502 in JSON naming the stripe when the network holds too few of its blocks to rebuild it", async () => {
+    const { provider, client } = await pair("provider5", "client1");
+    const file = bytesOf(4 * BLOCK + 99, 17);
+    const cid = await uploadTo(provider, file, 2, 1);
+    const manifest = await decodeManifest(await provider.store.getBytes(cid), cid);
+    // Stripe 0 keeps one of its three blocks; it needs two. The failure comes before the
+    // first byte, so the answer is an error, not a cut-off body.
+    for (const slot of [0, 1]) await provider.store.delete(manifest.slots[slot]?.blocks[0] as CID);
+    const response = await fetch(`${client.api.url}/api/v1/data/${cid}`);
+    expect(response.status).toBe(502);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    const error = await errorOf(response);
+    expect(error.code).toBe("UNRECOVERABLE");
+    expect(error.field).toBe("cid");
+    expect(error.message).toContain("stripe 0");
+  });
+
   it("exports a UnixFS file (no erasure coding) through a block reader that fetches what is missing", async () => {
     const { provider, client } = await pair("provider4", "client2");
     // More than one chunk, so the root is a dag-pb node over raw leaves.

@@ -317,7 +317,9 @@ export async function dataRoutes(app: FastifyInstance, ctx: RouteContext): Promi
           "When the data is not held here and the node runs the block exchange, it is fetched from " +
           "the providers found in the DHT, paid for through payment channels, verified and stored as it " +
           "streams (a second read is local); a stripe whose data blocks nobody has is rebuilt from " +
-          "parity. 404 names the CID when no provider has it within the lookup timeout. Progress is " +
+          "parity. 404 names the CID when no provider has it within the lookup timeout; 502 " +
+          "(`UNRECOVERABLE`) names the stripe when the providers found hold too few of its blocks to " +
+          "rebuild it (a failure after the first byte cuts the response short instead). Progress is " +
           "not in the response: see the node's log, `cairn_api_retrieved_bytes_total`, or " +
           "`POST /api/v1/retrievals`.",
         params: cidParams,
@@ -334,6 +336,7 @@ export async function dataRoutes(app: FastifyInstance, ctx: RouteContext): Promi
           400: errorRef,
           404: errorRef,
           416: errorRef,
+          502: errorRef,
         },
       },
     },
