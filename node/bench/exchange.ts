@@ -386,7 +386,7 @@ async function main(): Promise<void> {
   const only = values.only?.split(",");
   const want = (key: string): boolean => only === undefined || only.includes(key);
   let devnet:
-    | Awaited<ReturnType<typeof import("../test/payments/fixture.ts").startAutominingDevnet>>
+    | Awaited<ReturnType<typeof import("../test/helpers/devnet.ts").startAutominingDevnet>>
     | undefined;
   try {
     // The dataset, written once into a durable store that every provider process opens.
@@ -418,7 +418,7 @@ async function main(): Promise<void> {
         : undefined;
     let paid: { child: Child; payer: ChannelExchangePayer; done(): void } | undefined;
     if (want("paidMiBps")) {
-      const { startAutominingDevnet } = await import("../test/payments/fixture.ts");
+      const { startAutominingDevnet } = await import("../test/helpers/devnet.ts");
       devnet = await startAutominingDevnet();
       const chain = {
         rpcUrl: devnet.rpcUrl,

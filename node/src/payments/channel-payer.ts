@@ -12,13 +12,13 @@
 import type { Address, Hex } from "viem";
 import type { TransactionSender } from "../chain/types.ts";
 import { signVoucher, type TypedDataSigner } from "../core/voucher.ts";
-import { paymentChannelsAbi } from "../generated/contracts.ts";
 import type { Logger } from "../logging/index.ts";
 import type { SignedVoucher } from "../protocols/exchange/types.ts";
 import type { MetadataStore } from "../store/metadata/index.ts";
 import type { Startable } from "../utils/startable.ts";
 import type { ChannelReader } from "./channel-reader.ts";
 import { type SentChannel, SentChannelTable } from "./channel-table.ts";
+import { sendChannelDeposit, sendOpenChannel } from "./channel-writes.ts";
 import { ChannelBudgetExceededError } from "./errors.ts";
 
 export interface ChannelPayerInit {
@@ -137,16 +137,11 @@ export class ChannelPayer implements Startable {
     };
     this.table.insert(record);
     try {
-      await this.components.transactions.send(
-        {
-          address: this.init.paymentChannels,
-          abi: paymentChannelsAbi,
-          functionName: "open",
-          args: [recipient, this.init.closeDelay],
-          value: deposit,
-        },
-        { label: "openChannel" },
-      );
+      await sendOpenChannel(this.components.transactions, this.init.paymentChannels, {
+        recipient,
+        closeDelay: this.init.closeDelay,
+        deposit,
+      });
     } catch (err) {
       // Kept when the chain has it after all (a receipt lost, not the transaction).
       const info = await this.components.channels.readChannel(channelId).catch(() => undefined);
@@ -164,15 +159,11 @@ export class ChannelPayer implements Startable {
     const deposit = short > this.init.channelDeposit ? short : this.init.channelDeposit;
     this.checkBudget(deposit);
     try {
-      await this.components.transactions.send(
-        {
-          address: this.init.paymentChannels,
-          abi: paymentChannelsAbi,
-          functionName: "deposit",
-          args: [channel.channelId],
-          value: deposit,
-        },
-        { label: "depositChannel" },
+      await sendChannelDeposit(
+        this.components.transactions,
+        this.init.paymentChannels,
+        channel.channelId,
+        deposit,
       );
     } finally {
       const info = await this.components.channels.readChannel(channel.channelId);

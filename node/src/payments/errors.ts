@@ -29,7 +29,6 @@ export type VoucherRejection =
   | "wrong-sender"
   | "channel-closed"
   | "bad-signature"
-  | "not-increasing"
   | "above-deposit";
 
 /** A voucher failed a check; nothing was credited or stored. */

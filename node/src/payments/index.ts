@@ -38,6 +38,7 @@ export {
 } from "./channel-reader.ts";
 export { ChannelPayer } from "./channel-payer.ts";
 export { type SentChannel, SentChannelTable } from "./channel-table.ts";
+export { sendChannelDeposit, sendOpenChannel } from "./channel-writes.ts";
 export * from "./constants.ts";
 export * from "./errors.ts";
 export { ChannelExchangePayer } from "./exchange-payer.ts";

@@ -251,7 +251,9 @@ export class ProviderAccounting implements ExchangeCashier, Startable {
   private async checkAndStore(peer: string, voucher: SignedVoucher): Promise<bigint> {
     try {
       const credited = await this.check(peer, voucher);
-      this.components.reputation?.record(peer, "paying", { kind: "voucher-valid" });
+      // A stale voucher is genuine but pays nothing new: counting it would let a peer raise
+      // its paying score by replaying one voucher.
+      if (credited > 0n) this.components.reputation?.record(peer, "paying", { kind: "voucher-valid" });
       return credited;
     } catch (err) {
       if (err instanceof VoucherRejectedError) {
@@ -281,13 +283,6 @@ export class ProviderAccounting implements ExchangeCashier, Startable {
         `voucher for ${channelId}, account names ${account.channelId}`,
       );
     }
-    const stored = this.vouchers.get(channelId);
-    if (stored !== undefined && voucher.cumulativeAmount <= stored.cumulativeAmount) {
-      throw new VoucherRejectedError(
-        "not-increasing",
-        `total ${voucher.cumulativeAmount} is not above the stored ${stored.cumulativeAmount}`,
-      );
-    }
     const info = await this.channelInfo(channelId, voucher.cumulativeAmount);
     if (info.state === "none")
       throw new VoucherRejectedError("unknown-channel", `${channelId} does not exist`);
@@ -315,6 +310,7 @@ export class ProviderAccounting implements ExchangeCashier, Startable {
     ).catch(() => false);
     if (!valid) throw new VoucherRejectedError("bad-signature", `not signed by ${account.address}`);
 
+    const settled = this.vouchers.get(channelId)?.settledAmount ?? 0n;
     // Durable first: the debt goes down only once the voucher that pays it is on disk.
     const before = this.vouchers.saveIfHigher({
       channelId,
@@ -324,7 +320,15 @@ export class ProviderAccounting implements ExchangeCashier, Startable {
       signature: voucher.signature,
     });
     if (before === undefined) {
-      throw new VoucherRejectedError("not-increasing", "a higher voucher was stored meanwhile");
+      // Not above the one we hold: a voucher overtaken by a later one (two of the peer's
+      // streams racing) or sent again by a client that could not tell whether the first
+      // arrived. The one we hold already covers it, so it is harmless and pays nothing.
+      this.log.debug("stale voucher ignored", {
+        peer,
+        channelId,
+        cumulativeAmount: voucher.cumulativeAmount.toString(),
+      });
+      return 0n;
     }
     const credited = voucher.cumulativeAmount - before;
     ledger.debt -= credited;
@@ -333,7 +337,7 @@ export class ProviderAccounting implements ExchangeCashier, Startable {
       ledger.waiters.delete(wake);
       wake();
     }
-    const unsettled = voucher.cumulativeAmount - (stored?.settledAmount ?? 0n);
+    const unsettled = voucher.cumulativeAmount - settled;
     if (info.state === "closing") this.settle(channelId, "closing");
     else if (unsettled >= this.init.settleThreshold) this.settle(channelId, "threshold");
     return credited;

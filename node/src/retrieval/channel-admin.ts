@@ -12,7 +12,13 @@ import type { Address, Hash, Hex } from "viem";
 import type { TransactionSender } from "../chain/types.ts";
 import { paymentChannelsAbi } from "../generated/contracts.ts";
 import type { Logger } from "../logging/index.ts";
-import type { ChannelReader, SentChannel, SentChannelTable } from "../payments/index.ts";
+import {
+  type ChannelReader,
+  type SentChannel,
+  type SentChannelTable,
+  sendChannelDeposit,
+  sendOpenChannel,
+} from "../payments/index.ts";
 import { ChannelBudgetError, UnknownChannelError } from "./errors.ts";
 
 export interface ChannelAdminComponents {
@@ -68,16 +74,11 @@ export class ChannelAdmin {
     });
     let hash: Hash;
     try {
-      ({ hash } = await transactions.send(
-        {
-          address: this.init.paymentChannels,
-          abi: paymentChannelsAbi,
-          functionName: "open",
-          args: [recipient, this.init.closeDelay],
-          value: deposit,
-        },
-        { label: "openChannel" },
-      ));
+      ({ hash } = await sendOpenChannel(transactions, this.init.paymentChannels, {
+        recipient,
+        closeDelay: this.init.closeDelay,
+        deposit,
+      }));
     } catch (err) {
       await this.reconcile(channelId, true);
       throw err;
@@ -95,15 +96,11 @@ export class ChannelAdmin {
     this.get(channelId);
     this.checkBudget(amount);
     try {
-      const { hash } = await this.components.transactions.send(
-        {
-          address: this.init.paymentChannels,
-          abi: paymentChannelsAbi,
-          functionName: "deposit",
-          args: [channelId],
-          value: amount,
-        },
-        { label: "depositChannel" },
+      const { hash } = await sendChannelDeposit(
+        this.components.transactions,
+        this.init.paymentChannels,
+        channelId,
+        amount,
       );
       return { channel: await this.reconcile(channelId, false), transactionHash: hash };
     } catch (err) {

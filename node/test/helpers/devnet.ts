@@ -107,3 +107,16 @@ export async function startDevnet(): Promise<Devnet> {
     throw err;
   }
 }
+
+/**
+ * startDevnet, making sure automine is on: anvil's `setIntervalMining({ interval: 0 })`
+ * also switches automine off, and a devnet that set automine before it (as the first
+ * version did) would leave transactions unmined. Free of vitest, so the benchmarks use it.
+ */
+export async function startAutominingDevnet(): Promise<Devnet> {
+  const devnet = await startDevnet();
+  await createTestClient({ chain: devnet.chain, mode: "anvil", transport: http(devnet.rpcUrl) }).setAutomine(
+    true,
+  );
+  return devnet;
+}

@@ -21,22 +21,10 @@ import {
 } from "../../src/payments/index.ts";
 import type { ReputationRecorder } from "../../src/reputation/types.ts";
 import { createMetadataStore, MIGRATIONS, type MetadataStore } from "../../src/store/metadata/index.ts";
-import { createTestClient, http } from "viem";
-import { type Devnet, startDevnet } from "../helpers/devnet.ts";
+import { type Devnet, startAutominingDevnet } from "../helpers/devnet.ts";
 import { testTransactionSender } from "../helpers/test-sender.ts";
 
-/**
- * startDevnet, making sure automine is on: anvil's `setIntervalMining({ interval: 0 })`
- * also switches automine off, and a devnet.ts that set automine before it (as the first
- * version did) would leave transactions unmined.
- */
-export async function startAutominingDevnet(): Promise<Devnet> {
-  const devnet = await startDevnet();
-  await createTestClient({ chain: devnet.chain, mode: "anvil", transport: http(devnet.rpcUrl) }).setAutomine(
-    true,
-  );
-  return devnet;
-}
+export { startAutominingDevnet };
 
 /**
  * The hooks a chain-backed test file shares: one automining devnet for the whole file, a

@@ -114,22 +114,6 @@ describe("20 concurrent downloads from 3 providers", { timeout: 120_000 }, () =>
         }
       }),
     );
-    // The client already has a channel to each provider, as after its first download from
-    // it. Not so on a first download, where blocks flow while the channel is being opened:
-    // a session that ends before that never pays for its blocks, and the provider, waiting
-    // for a voucher no other session sends, cuts the client off after its payment timeout
-    // (a bug this test ran into; to be fixed in the exchange's payment path).
-    for (const provider of providers) {
-      const opened = await fetch(`${client.apiUrl}/api/v1/channels`, {
-        method: "POST",
-        headers: { ...AUTH, "content-type": "application/json" },
-        body: JSON.stringify({
-          recipient: devnet.account(provider.role).address,
-          deposit: String(10n ** 16n),
-        }),
-      });
-      expect(opened.status, await opened.clone().text()).toBe(201);
-    }
     // The downloads are what is under test, not the spread of the records: the client can
     // find both holders of every file before they start.
     const discovery = client.node.discovery;

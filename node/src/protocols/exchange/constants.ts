@@ -18,11 +18,17 @@ export const DEFAULT_MESSAGE_TIMEOUT = 30_000;
 /** A length prefix of more bytes than this cannot be a frame we accept (2^35 > any limit). */
 export const MAX_LENGTH_PREFIX_BYTES = 5;
 
-/** Concurrent exchange streams a remote peer may open to us per connection. */
-export const DEFAULT_MAX_INBOUND_STREAMS = 32;
+/**
+ * Concurrent exchange streams a remote peer may open to us per connection. A client opens
+ * one per download per provider, plus one briefly for a payment its session could not send,
+ * and a closing session holds its stream up to DEFAULT_CLOSE_TIMEOUT: a node answering 20
+ * HTTP downloads at once needed more than 32 (the concurrent-downloads test). Each stream
+ * costs a small buffer; the DecisionEngine shares serving fairly whatever their number.
+ */
+export const DEFAULT_MAX_INBOUND_STREAMS = 128;
 
-/** Concurrent exchange streams we open to one peer per connection. */
-export const DEFAULT_MAX_OUTBOUND_STREAMS = 32;
+/** Concurrent exchange streams we open to one peer per connection (see the inbound limit). */
+export const DEFAULT_MAX_OUTBOUND_STREAMS = 128;
 
 /** Blocks a client asks one provider for in one wantlist message. */
 export const DEFAULT_MAX_WANTS_PER_MESSAGE = 64;

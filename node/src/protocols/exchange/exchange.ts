@@ -28,6 +28,7 @@ import {
 import { DecisionEngine, type ServedLedger } from "./decision/engine.ts";
 import { ExchangeNotStartedError } from "./errors.ts";
 import type { DownloadInit, ExchangeComponents, ExchangeInit, SessionInit } from "./index.ts";
+import { deliverPayment, type UnsentPayment } from "./payment-courier.ts";
 import { ProviderSession } from "./session.ts";
 import { MultiSourceSession, type ProviderAddress } from "./want-manager.ts";
 
@@ -56,6 +57,8 @@ export class Exchange implements Startable {
   private readonly metrics: ExchangeMetrics | undefined;
   private readonly sessions = new Set<ProviderSession>();
   private readonly inbound = new Set<Stream>();
+  /** Payments on their way to providers whose sessions closed before sending them. */
+  private readonly deliveries = new Set<Promise<void>>();
   private started = false;
 
   constructor(components: ExchangeComponents, init: ExchangeInit, log: Logger) {
@@ -158,6 +161,7 @@ export class Exchange implements Startable {
     this.started = false;
     await this.components.network.unhandle(PROTOCOL_NAME);
     await Promise.all([...this.sessions].map((s) => s.close()));
+    await Promise.all(this.deliveries);
     for (const stream of this.inbound) stream.abort(new ExchangeNotStartedError("exchange stopped"));
     this.inbound.clear();
   }
@@ -193,6 +197,8 @@ export class Exchange implements Startable {
         },
         onInvalidBlock: () => this.metrics?.invalidBlocks.inc(),
         onClose: (s) => this.sessions.delete(s),
+        onUnsentPayment: (account, voucher) =>
+          this.deliverUnsentPayment(connection.remotePeer, { account, voucher }),
       },
     );
     this.sessions.add(session);
@@ -234,6 +240,37 @@ export class Exchange implements Startable {
   /** What this node has served `peer` (blocks, bytes, wants), or undefined if nothing. */
   served(peer: PeerId | string): ServedLedger | undefined {
     return this.engine.ledger(peer.toString());
+  }
+
+  /**
+   * Sends a voucher its session could not, on a stream of its own. The provider counts the
+   * debt it pays until it has it, and would otherwise wait for it on our next session to it.
+   */
+  private deliverUnsentPayment(peer: PeerId, payment: UnsentPayment): void {
+    const context = {
+      peer: peer.toString(),
+      cumulativeAmount: payment.voucher.cumulativeAmount.toString(),
+    };
+    if (!this.started) {
+      // Vouchers are cumulative: the next one to this provider covers this one too.
+      this.log.info("payment left unsent: the exchange is stopped", context);
+      return;
+    }
+    const delivery = deliverPayment(this.components.network, peer, payment, {
+      maxMessageSize: this.init.maxMessageSize,
+      messageTimeout: this.init.messageTimeout,
+      signal: AbortSignal.timeout(this.init.messageTimeout),
+    })
+      .then(
+        () => this.log.debug("payment delivered after its session closed", context),
+        (err: Error) =>
+          this.log.warn("could not deliver a payment; the next voucher to this provider covers it", {
+            ...context,
+            err,
+          }),
+      )
+      .finally(() => this.deliveries.delete(delivery));
+    this.deliveries.add(delivery);
   }
 
   private async onStream(stream: Stream, connection: Connection): Promise<void> {

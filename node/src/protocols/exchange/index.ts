@@ -52,9 +52,9 @@ export interface ExchangeInit {
   maxMessageSize?: number;
   /** Ms an inbound stream may take for each message. @default DEFAULT_MESSAGE_TIMEOUT (30 s) */
   messageTimeout?: number;
-  /** Exchange streams a peer may open to us per connection. @default DEFAULT_MAX_INBOUND_STREAMS (32) */
+  /** Exchange streams a peer may open to us per connection. @default DEFAULT_MAX_INBOUND_STREAMS (128) */
   maxInboundStreams?: number;
-  /** Exchange streams we open per connection. @default DEFAULT_MAX_OUTBOUND_STREAMS (32) */
+  /** Exchange streams we open per connection. @default DEFAULT_MAX_OUTBOUND_STREAMS (128) */
   maxOutboundStreams?: number;
   /** Wants per wantlist message. @default DEFAULT_MAX_WANTS_PER_MESSAGE (64) */
   maxWantsPerMessage?: number;

@@ -21,12 +21,16 @@ import {
   PriceTooHighError,
   SessionClosedError,
 } from "./errors.ts";
-import type { ExchangeBlockstore, ExchangePayer, Presence, ProviderTerms, SignedVoucher } from "./types.ts";
+import { accountMessage, paymentMessage } from "./payment-messages.ts";
+import type {
+  ExchangeBlockstore,
+  ExchangePayer,
+  PayerAccount,
+  Presence,
+  ProviderTerms,
+  SignedVoucher,
+} from "./types.ts";
 import { cidOfBlock, decodeAmount, decodeCid, encodeAmount } from "./wire.ts";
-
-function hexBytes(hex: `0x${string}`): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
-}
 
 export interface SessionOptions {
   window: number;
@@ -54,6 +58,11 @@ export interface SessionHooks {
   onClose?(session: ProviderSession): void;
   /** The provider stated its terms (first message of a paid stream). */
   onTerms?(terms: ProviderTerms): void;
+  /**
+   * A signed voucher this session could not send, having closed first. The payer counts its
+   * debt as paid, the provider does not, so it must reach the provider some other way.
+   */
+  onUnsentPayment?(account: PayerAccount, voucher: SignedVoucher): void;
 }
 
 interface Waiter<T> {
@@ -103,6 +112,7 @@ export class ProviderSession {
   private readonly requested = new Set<string>();
   private readonly haves = new Map<string, Array<Waiter<Presence>>>();
   private inFlight = 0;
+  private pumpScheduled = false;
   /** Verified blocks being written to the store; bounded by the window too. */
   private storing = 0;
   private writing: Promise<void> = Promise.resolve();
@@ -110,9 +120,8 @@ export class ProviderSession {
   private readonly done: Promise<void>;
   /** What the provider charges, once it said. */
   terms: ProviderTerms | undefined;
-  /** The account is announced; until then, what received blocks cost is held here. */
-  private accountReady = false;
-  private owedBeforeAccount = 0n;
+  /** The account this session announces to a provider that charges; its vouchers follow it. */
+  private account: Promise<PayerAccount> | undefined;
   /** wei worth of blocks received from this provider (what it charged, by our count). */
   received = 0n;
 
@@ -213,7 +222,7 @@ export class ProviderSession {
       };
       want.waiters.push(waiter);
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.pump();
+      this.schedulePump();
     });
   }
 
@@ -261,30 +270,44 @@ export class ProviderSession {
     this.sendMessage({ wantlist: { entries, full: false } }, options);
   }
 
-  private sendMessage(message: Partial<Message>, options: AbortOptions = {}): void {
+  /** `unsent` is called when the message does not go out: the session closed first, or the write failed. */
+  private sendMessage(message: Partial<Message>, options: AbortOptions = {}, unsent?: () => void): void {
     this.writing = this.writing
       .then(async () => {
-        if (this.closed !== undefined) return;
+        if (this.closed !== undefined) {
+          unsent?.();
+          return;
+        }
         await writeMessage(this.stream, message, {
           ...options,
           maxMessageSize: this.options.maxMessageSize,
           messageTimeout: this.options.messageTimeout,
         });
       })
-      .catch((err: Error) => this.fail(err));
+      .catch((err: Error) => {
+        unsent?.();
+        this.fail(err);
+      });
   }
 
-  /** Sends a payment voucher once it is signed; a failed signing ends the session. */
-  private sendVoucher(voucher: Promise<SignedVoucher>): void {
+  /**
+   * Sends a voucher once it is signed, after this session's account. One this session can no
+   * longer send goes to `onUnsentPayment` rather than being dropped: the payer has counted
+   * its debt as paid. A failed signing ends the session.
+   */
+  private sendVoucher(voucher: Promise<SignedVoucher> | undefined): void {
+    const account = this.account;
+    if (voucher === undefined || account === undefined) return;
     voucher.then(
       (v) =>
-        this.sendMessage({
-          payment: {
-            channelId: hexBytes(v.channelId),
-            cumulativeAmount: encodeAmount(v.cumulativeAmount),
-            signature: hexBytes(v.signature),
+        account.then(
+          (a) => {
+            const unsent = (): void => this.hooks.onUnsentPayment?.(a, v);
+            if (this.closed !== undefined) unsent();
+            else this.sendMessage({ payment: paymentMessage(v) }, {}, unsent);
           },
-        }),
+          () => {}, // reported where the account was opened, and the session failed with it
+        ),
       (err: Error) => {
         this.log.warn("could not pay the provider", { peer: this.peer.toString(), err });
         this.fail(err);
@@ -316,16 +339,21 @@ export class ProviderSession {
       return;
     }
     const peer = this.peer.toString();
-    payer.openAccount(peer, terms).then(
+    // From here the payer counts what this provider is owed, for the provider rather than
+    // for this session: blocks arrive while the channel is being opened, and the session may
+    // end before it is.
+    this.account = payer.openAccount(peer, terms);
+    this.account.then(
       (account) => {
-        this.sendMessage({
-          account: { address: hexBytes(account.address), channelId: hexBytes(account.channelId) },
-        });
-        this.accountReady = true;
-        const owed = this.owedBeforeAccount;
-        this.owedBeforeAccount = 0n;
-        const due = payer.owe(peer, owed);
-        if (due !== undefined) this.sendVoucher(due);
+        if (this.closed === undefined) {
+          this.sendMessage({ account: accountMessage(account) });
+          // What arrived while the channel was being opened may be due already.
+          this.sendVoucher(payer.owe(peer, 0n));
+        } else {
+          // Ended before the channel was open (a short first download): pay all that is
+          // owed now, since no session may come back to this provider to pay it.
+          this.sendVoucher(payer.payOwed(peer));
+        }
       },
       (err: Error) => {
         this.log.warn("could not open a payment account", { peer, err });
@@ -339,12 +367,20 @@ export class ProviderSession {
     const price = this.terms?.pricePerBlock ?? 0n;
     if (price === 0n || this.options.payer === undefined) return;
     this.received += price;
-    if (!this.accountReady) {
-      this.owedBeforeAccount += price;
-      return;
-    }
-    const due = this.options.payer.owe(this.peer.toString(), price);
-    if (due !== undefined) this.sendVoucher(due);
+    this.sendVoucher(this.options.payer.owe(this.peer.toString(), price));
+  }
+
+  /**
+   * Pumps once the current task's gets are all queued: a caller asking for blocks one by
+   * one in a loop then sends one wantlist, not one message per block.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Sends queued wants while the window has room. */
@@ -411,7 +447,12 @@ export class ProviderSession {
         messageTimeout: MAX_TIMER_MS,
       })) {
         if (message.terms !== undefined) this.receiveTerms(message.terms);
-        for (const block of message.blocks) this.receiveBlock(block);
+        for (const block of message.blocks) {
+          // A provider cut off for a bad block is not heard out on the rest of its message.
+          // (After an ordinary close, blocks still arriving are counted: they were charged.)
+          if (this.stats.invalidBlocks > 0) break;
+          this.receiveBlock(block);
+        }
         for (const presence of message.blockPresences) this.receivePresence(presence);
         this.pump();
       }

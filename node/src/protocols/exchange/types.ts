@@ -51,7 +51,9 @@ export interface ExchangeCashier {
   declareAccount(peer: string, account: PayerAccount): void;
   /**
    * Checks a voucher, stores it durably, and only then credits the peer. Resolves with the
-   * amount credited; throws `VoucherRejectedError` (nothing credited) otherwise.
+   * amount credited: 0 for a valid voucher not above the one held for its channel (one
+   * overtaken by a later voucher, or sent twice), which is ignored and does not end the
+   * stream. Throws `VoucherRejectedError` (nothing credited) for any other fault.
    */
   receivePayment(peer: string, voucher: SignedVoucher): Promise<bigint>;
   /**
@@ -71,11 +73,20 @@ export interface ExchangeCashier {
  * without one, a session to a provider that states a price above zero fails.
  */
 export interface ExchangePayer {
-  /** Opens or tops up a channel to the provider as needed; the account to announce. */
+  /**
+   * Opens or tops up a channel to the provider as needed; the account to announce. The
+   * payer counts what the peer is owed from this call on, while the channel is opening.
+   */
   openAccount(peer: string, terms: ProviderTerms, signal?: AbortSignal): Promise<PayerAccount>;
   /**
-   * Adds one received block's price to the debt owed to the peer. Returns a voucher to
-   * send once the debt reaches half the provider's threshold, otherwise undefined.
+   * Adds one received block's price to the debt owed to the peer, across all its sessions.
+   * Returns a voucher to send once the peer's account is open and the debt reaches half the
+   * provider's threshold, otherwise undefined. A price of 0 only asks whether one is due.
    */
   owe(peer: string, price: bigint): Promise<SignedVoucher> | undefined;
+  /**
+   * A voucher for all the peer is owed, whatever the threshold, once its account is open;
+   * undefined when nothing is owed. For a debt no open session will carry on paying.
+   */
+  payOwed(peer: string): Promise<SignedVoucher> | undefined;
 }

@@ -4,7 +4,7 @@
  * Because the CID is recomputed from the bytes, a block can never be filed under a CID it
  * does not hash to.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { CID } from "multiformats/cid";
 import { create as createDigest } from "multiformats/hashes/digest";
 import { varint } from "multiformats";
@@ -76,6 +76,6 @@ export function cidOfBlock(prefix: Uint8Array, data: Uint8Array): CID {
   if (version !== 1 && !(version === 0 && codec === DAG_PB)) {
     throw new InvalidBlockError(`unsupported CID version ${version} with codec 0x${codec.toString(16)}`);
   }
-  const digest = createDigest(SHA2_256, createHash("sha256").update(data).digest());
+  const digest = createDigest(SHA2_256, hash("sha256", data, "buffer"));
   return version === 0 ? CID.createV0(digest as never) : CID.createV1(codec, digest);
 }

@@ -142,11 +142,14 @@ describe("BlockCache", () => {
     );
     const [a, b, c] = blocks as [CID, CID, CID];
     const cache = new BlockCache(store, 2500);
+    // A block is kept from its second access on: one read of each caches nothing.
+    for (const cid of [a, b, c]) await cache.getBytes(cid);
+    expect(cache.stats).toMatchObject({ hits: 0, misses: 3, blocks: 0, bytes: 0 });
     await cache.getBytes(a);
     await cache.getBytes(b);
     await cache.getBytes(a); // hit; b is now the least recently used
-    await cache.getBytes(c); // evicts b
-    expect(cache.stats).toMatchObject({ hits: 1, misses: 3, blocks: 2, bytes: 2000 });
+    await cache.getBytes(c); // admitted, evicting b
+    expect(cache.stats).toMatchObject({ hits: 1, misses: 6, blocks: 2, bytes: 2000 });
     const before = reads;
     await cache.getBytes(a);
     await cache.getBytes(c);
@@ -154,5 +157,32 @@ describe("BlockCache", () => {
     await cache.getBytes(b);
     expect(reads).toBe(before + 1);
     expect(() => new BlockCache(store, -1)).toThrow(RangeError);
+  });
+
+  it("keeps a one-pass read of a dataset out of memory, and forgets first accesses long past", async () => {
+    const disk = new Map<string, Uint8Array>();
+    const store: ExchangeBlockstore = {
+      has: async (cid) => disk.has(cid.toString()),
+      getBytes: async (cid) => disk.get(cid.toString()) as Uint8Array,
+      put: async (cid, bytes) => {
+        disk.set(cid.toString(), bytes);
+        return cid;
+      },
+    };
+    // A 64 KiB cache remembers the keys of 64 first accesses (its floor).
+    const cache = new BlockCache(store, 64 * 1024);
+    const cids: CID[] = [];
+    for (let i = 0; i < 200; i++) {
+      const bytes = new Uint8Array(randomBytes(100));
+      const cid = await cidOf(bytes);
+      await cache.put(cid, bytes);
+      cids.push(cid);
+    }
+    // Written recently, then read: the second access keeps them.
+    for (const cid of cids.slice(150)) await cache.getBytes(cid);
+    expect(cache.stats).toMatchObject({ blocks: 50, bytes: 5000 });
+    // Written long ago (more than 64 first accesses back), then read once: not kept.
+    for (const cid of cids.slice(0, 100)) await cache.getBytes(cid);
+    expect(cache.stats).toMatchObject({ blocks: 50, bytes: 5000 });
   });
 });
