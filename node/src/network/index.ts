@@ -155,6 +155,15 @@ export async function createNetwork(components: NetworkComponents, init: Network
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    connectionMonitor: {
+      // The monitor pings every connection every 10 s and, by default, aborts one whose ping
+      // fails. On a busy node a ping can fail for want of time, not of a peer: the next
+      // heartbeat found the last one's stream still open (one outbound ping stream per peer,
+      // as the spec asks) and the monitor aborted a connection carrying 20 downloads. A dead
+      // peer still shows: exchange wants time out and are asked elsewhere, and DHT queries
+      // time out.
+      abortConnectionOnPingFailure: false,
+    },
     connectionManager: {
       maxConnections: init.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       maxIncomingPendingConnections:
