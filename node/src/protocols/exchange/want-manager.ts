@@ -332,11 +332,10 @@ export class MultiSourceSession {
 
   private dispatch(): void {
     if (this.closed) return;
-    const refilling = this.refillable();
     const remaining: Want[] = [];
     for (const want of this.queue) {
       if (want.done) continue;
-      const source = this.pick(want, refilling);
+      const source = this.pick(want);
       if (source === undefined) {
         remaining.push(want);
         continue;
@@ -347,27 +346,10 @@ export class MultiSourceSession {
     this.failUnservable();
   }
 
-  /**
-   * The providers to give work to now. A busy provider is refilled once a quarter of its
-   * window is free rather than block by block: every refill is a wantlist message, and the
-   * provider reads ahead only within what it was asked. An idle one is refilled at once;
-   * a busy one always has deliveries (or timeouts) coming that free its window.
-   */
-  private refillable(): Set<Source> {
-    const open = new Set<Source>();
-    for (const source of this.sources.values()) {
-      const room = source.window - source.stats.inFlight;
-      const batch = Math.max(1, Math.floor(source.window / 4));
-      if (!source.stats.dropped && room > 0 && (source.stats.inFlight === 0 || room >= batch))
-        open.add(source);
-    }
-    return open;
-  }
-
-  private pick(want: Want, refilling: Set<Source>): Source | undefined {
+  private pick(want: Want): Source | undefined {
     let best: Source | undefined;
     let bestRank: [bigint, number, number] | undefined;
-    for (const source of refilling) {
+    for (const source of this.sources.values()) {
       if (source.stats.dropped || source.stats.inFlight >= source.window || want.tried.has(source.stats.peer))
         continue;
       const rank = this.rank(source);
