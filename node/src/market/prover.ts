@@ -66,7 +66,8 @@ interface Due {
  * manager bumps its fee while it waits. A proof that cannot be sent in time is an alert: an
  * error line "proof missed" and `cairn_market_proofs_missed_total{reason}`; so is a due
  * proof of a period the node slept through. When nothing is due and nobody recorded the
- * seed, it records it (`recordSeed`).
+ * seed, it records it (`recordSeed`). A slot the sales side marks filled in mid-period (its
+ * fill's receipt came in late) is dealt with at its next tick, in that same period.
  *
  * Outcomes are kept per (slot, period) in `slot_proofs`, so a restart in mid-period does not
  * send a proof twice, and the chain's answer decides anything the table does not know.
@@ -85,6 +86,12 @@ export class Prover implements Startable {
   #timing: MarketTiming | undefined;
   /** The last period fully dealt with. */
   #handled: bigint | undefined;
+  /**
+   * The filled slots that period was dealt with for. A slot the sales side marks filled
+   * later (its fill's receipt came in after the period's first tick) is dealt with then,
+   * in the same period: its first proof may be due in it.
+   */
+  #handledSlots = new Set<Hex>();
   readonly #loop: PollLoop;
 
   constructor(components: ProverComponents, init: ProverInit) {
@@ -149,20 +156,29 @@ export class Prover implements Startable {
     const period = head / timing.periodBlocks;
     // In the period's first block its seed is not readable yet (not even by eth_call).
     if (head % timing.periodBlocks === 0n) return;
-    if (this.#handled !== undefined && this.#handled >= period) return;
-    if (this.#handled === undefined || this.#handled < period - 1n) await this.#checkSlept(period - 1n);
-    const done = await this.#provePeriod(period, signal);
+    const slots = this.#held.inState("filled");
+    const fresh = slots.filter((slot) => !this.#handledSlots.has(slot.slotId));
+    const again = this.#handled !== undefined && this.#handled >= period;
+    if (again && fresh.length === 0) return;
+    if (this.#handled === undefined || this.#handled < period - 1n)
+      await this.#checkSlept(period - 1n, slots);
+    else if (fresh.length > 0) await this.#checkSlept(period - 1n, fresh);
+    const todo = again ? fresh : slots;
+    const done = await this.#provePeriod(period, todo, signal);
     if (done) {
-      this.#handled = period;
+      if (!again) {
+        this.#handled = period;
+        this.#handledSlots.clear();
+      }
+      for (const slot of todo) this.#handledSlots.add(slot.slotId);
       if (period > BigInt(PROOF_HISTORY_PERIODS))
         this.#held.pruneProofs(period - BigInt(PROOF_HISTORY_PERIODS));
     }
   }
 
   /** Proves `period`; false when it should be tried again (seed not yet readable, RPC trouble). */
-  async #provePeriod(period: bigint, signal: AbortSignal): Promise<boolean> {
+  async #provePeriod(period: bigint, slots: readonly HeldSlot[], signal: AbortSignal): Promise<boolean> {
     const timing = this.#mustTiming();
-    const slots = this.#held.inState("filled");
     if (slots.length === 0) return true;
     const seed = await this.#seedOf(period);
     if (seed === undefined) return false;
@@ -317,9 +333,8 @@ export class Prover implements Startable {
    * After a gap (a restart, an RPC outage), checks the period before: a due proof of a held
    * slot with no proof on-chain was missed while the node could not send it.
    */
-  async #checkSlept(period: bigint): Promise<void> {
+  async #checkSlept(period: bigint, slots: readonly HeldSlot[]): Promise<void> {
     if (period < 0n) return;
-    const slots = this.#held.inState("filled");
     if (slots.length === 0) return;
     const seed = await this.#seedOf(period);
     if (seed === undefined) return;

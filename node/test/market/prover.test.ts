@@ -150,6 +150,21 @@ describe("Prover on a real chain with real slots", () => {
       expect(periods.filter((x) => x === p)).toHaveLength(1);
   }, 60_000);
 
+  it("proves a slot marked filled after the period was dealt with, in that same period", async () => {
+    // The sales side marks a slot filled once it has its fill's receipt, which may come in
+    // after the prover's first tick of the next period. Here slot 1 is filled on chain
+    // but its row says 'filling' until provider1 has proven slot 0 in the period.
+    const filledPeriod = p1.held.mustGet(slotId(slot1)).filledPeriod as bigint;
+    p1.held.setState(slotId(slot1), "filling");
+    const period = (await market.client.getBlockNumber()) / market.timing.periodBlocks + 1n;
+    await enterPeriod(market, period);
+    await proven(p1, [slot0], period);
+    expect(p1.held.proofOutcome(slotId(slot1), period)).toBeUndefined();
+    p1.held.markFilled(slotId(slot1), filledPeriod);
+    await proven(p1, [slot1], period);
+    expect(await metricValue(p1.metrics, "cairn_market_proofs_missed_total")).toBe(0);
+  }, 60_000);
+
   it("keeps proving across a restart of the RPC endpoint", async () => {
     const period = (await market.client.getBlockNumber()) / market.timing.periodBlocks + 1n;
     // The endpoint goes away just before the period starts and comes back in it.
