@@ -8,10 +8,11 @@
 // bytes" (in eth_estimateGas and in the miner's block builder), contract code fails with
 // "Must include cliqueSigner function if clique/poa is being used for consensus type", and a
 // block whose fees went to the wrong miner crashes on a state-root mismatch.
-// Edits 5-10 fix what multi-sealer networks ran into here: a joining sealer forking at block
-// 1, blocks not reaching every peer, txs lost or unfindable when a sealed block is dropped,
-// the pending nonce ignoring the pool, and out-of-turn races that 0.10.5 cannot resolve
-// (it never reorgs onto a competing Clique branch). Each edit says why, below.
+// Edits 5-10, 13 and 14 fix what multi-sealer networks ran into here: a joining sealer
+// forking at block 1, blocks not reaching every peer, txs lost or unfindable when a sealed
+// block is dropped, the pending nonce ignoring the pool, mined txs left in the pool holding
+// back their sender, and out-of-turn races that 0.10.5 cannot resolve (it never reorgs onto
+// a competing Clique branch). Each edit says why, below.
 //
 // Writes happen only after every edit has been checked, so a failing run changes nothing.
 // Each edit is an exact (file, search, replace) triple. The script:
@@ -67,6 +68,8 @@ function edits({ clientDir, vmDir }) {
   const eth = path.join(clientDir, "dist/esm/src/rpc/modules/eth.js");
   const miner = path.join(clientDir, "dist/esm/src/miner/miner.js");
   const rpcHelpers = path.join(clientDir, "dist/esm/src/rpc/helpers.js");
+  const fullsync = path.join(clientDir, "dist/esm/src/sync/fullsync.js");
+  const txpool = path.join(clientDir, "dist/esm/src/service/txpool.js");
   return [
     {
       // Edit 1 (vm buildBlock): BlockBuilder.addTransaction() runs each tx against a temporary
@@ -190,7 +193,7 @@ function edits({ clientDir, vmDir }) {
       // sealers (2 peers each, sqrt = 1) some sealer therefore never receives new blocks and
       // stalls. A devnet has a handful of peers: send the full block to all of them.
       name: "client full sync: relay new blocks to every peer",
-      file: path.join(clientDir, "dist/esm/src/sync/fullsync.js"),
+      file: fullsync,
       search: "const numPeersToShareWith = Math.floor(Math.sqrt(this.pool.peers.length));",
       replace: `const numPeersToShareWith = this.pool.peers.length; // ${MARK}: full NewBlock to all peers (hash announcements are ignored)`,
     },
@@ -314,6 +317,31 @@ function edits({ clientDir, vmDir }) {
         "        }\n" +
         // biome-ignore lint/suspicious/noTemplateCurlyInString: source text of the patched file
         "        return `0x${high.toString(16)}`;\n",
+    },
+    {
+      // Edit 13 (client full sync): a block that arrives as a NewBlock message (how sealers
+      // pass on every block they seal) joins the chain without its txs leaving the pool; only
+      // blocks fetched by a sync are cleaned up. The stale txs then block their sender (edit
+      // 14). Remove a new block's txs from the pool once it is in the chain.
+      name: "client full sync: drop a received block's txs from the pool",
+      file: fullsync,
+      search: "            await this.chain.putBlocks([block]);\n",
+      replace:
+        "            await this.chain.putBlocks([block]);\n" +
+        `            this.txPool.removeNewBlockTxs([block]); // ${MARK}: its txs are mined\n`,
+    },
+    {
+      // Edit 14 (client tx pool): the miner takes a sender's txs only when the lowest pooled
+      // nonce is the account's nonce. One stale tx (already mined, still pooled) therefore
+      // held back all later txs of its sender until the pool's 20-minute cleanup: the smoke
+      // test saw a sealer seal empty blocks with 8 txs waiting. Skip the stale txs instead.
+      name: "client tx pool: pass over pooled txs whose nonce is already used",
+      file: txpool,
+      search: "            if (txsSortedByNonce[0].nonce !== nonce) {\n",
+      replace:
+        `            txsSortedByNonce = txsSortedByNonce.filter((tx) => tx.nonce >= nonce); // ${MARK}: mined txs can wait in the pool\n` +
+        "            if (txsSortedByNonce.length === 0) continue;\n" +
+        "            if (txsSortedByNonce[0].nonce !== nonce) {\n",
     },
   ];
 }
