@@ -101,11 +101,11 @@ export async function startNodes(services: ServiceGroup, options: StartNodesOpti
   const others = await Promise.all(rest.map((spec) => start(spec, bootstrapNode.p2p.slice(0, 1))));
   const nodes = [bootstrapNode, ...others];
   // Each node reaches the bootstrap peer on start (and dials it again until it does), and
-  // the rest through DHT queries as it goes. Waiting for more than the bootstrap peer here
-  // made starts fail now and then: a node whose first DHT self-query ran before its first
-  // connection learns of the others only at the next one, minutes later. The bootstrap
-  // peer knows every node, so lookups work through it meanwhile.
-  await waitForPeers(nodes, Math.min(nodes.length - 1, 1));
+  // the others through its DHT self-lookups: kad-dht's own on the first peer, and the
+  // node's second one a few seconds later, which finds the nodes that joined at the same
+  // moment (network/dht-rejoin.ts). A devnet is far smaller than a k-bucket, so every node
+  // ends up connected to every other.
+  await waitForPeers(nodes, nodes.length - 1);
   options.log("  every node has joined the network");
   return nodes;
 }

@@ -41,5 +41,12 @@ export const BOOTSTRAP_REDIAL_INTERVAL_MS = 5_000;
  */
 export const DHT_REJOIN_LOOKUP_DELAY_MS = 1_000;
 
+/**
+ * Ms from the first DHT peer's connection after start to the node's second lookup of
+ * itself (kad-dht's own runs at once): long enough for the nodes that joined along with
+ * it to have registered with the peers it asks, even on a busy machine.
+ */
+export const DHT_FIRST_JOIN_LOOKUP_DELAY_MS = 3_000;
+
 /** Ms that lookup may take at most; kad-dht gives its routing table refreshes as long. */
 export const DHT_REJOIN_LOOKUP_TIMEOUT_MS = 30_000;

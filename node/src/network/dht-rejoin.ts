@@ -1,21 +1,23 @@
 /**
- * Looks the node itself up in the DHT when it reconnects after losing every connection.
+ * Looks the node itself up in the DHT a moment after it joins: after its first DHT peer
+ * since start, and when it reconnects after losing every connection.
  *
  * kad-dht runs a self-lookup (it asks its peers for the nodes closest to its own id and
  * dials them, which puts them in its routing table and it in theirs) when its first peer
  * enters the routing table after start, and after that only every 5 minutes, as it does
- * its routing table refresh. A node that lost every connection keeps its dead peers in its
- * routing table, so its lookups go nowhere; once it reaches a peer again, it knows that
- * peer alone until the next round, minutes later. One more lookup a moment after it
- * regains a DHT peer covers that. It is the lookup kad-dht's own self-query runs, through
- * the public `getClosestPeers`; kad-dht's `refreshRoutingTable()` would serve too, but (in
- * 16.x) each call leaves one more 5-minute refresh timer running, of which `stop()` clears
- * only the last.
+ * its routing table refresh. Two cases leave a node knowing a single peer until then:
  *
- * The first connection after start is left to kad-dht's own first self-query: a second
- * lookup then, when every node of a devnet starts at once, had them all dialling each
- * other in the same second, and downloads running meanwhile lost streams (the
- * concurrent-downloads system test failed about one run in two with it).
+ * - Nodes that join at once through the same bootstrap peer each ask it before it has
+ *   taken in the others, so each learns only the bootstrap peer (a devnet's nodes start
+ *   together; its full-mesh wait failed now and then on this). A second lookup a few
+ *   seconds after the first peer finds them.
+ * - A node that lost every connection keeps its dead peers in its routing table, so its
+ *   lookups go nowhere; once it reaches a peer again, it knows that peer alone. One more
+ *   lookup a moment after it regains a DHT peer covers that.
+ *
+ * It is the lookup kad-dht's own self-query runs, through the public `getClosestPeers`;
+ * kad-dht's `refreshRoutingTable()` would serve too, but (in 16.x) each call leaves one
+ * more 5-minute refresh timer running, of which `stop()` clears only the last.
  */
 import type { PeerId, Topology } from "@libp2p/interface";
 import type { KadDHT } from "@libp2p/kad-dht";
@@ -24,11 +26,15 @@ import type { Startable } from "../utils/startable.ts";
 
 export interface DhtRejoinTiming {
   /**
-   * Ms from the first DHT peer's connection to the lookup: time for kad-dht to check the
-   * peer and put it in its routing table, and for the peer to register the nodes that
-   * joined along with this one.
+   * Ms from a reconnection (the first DHT peer after a spell with none) to the lookup:
+   * time for kad-dht to check the peer and put it in its routing table.
    */
   delayMs: number;
+  /**
+   * Ms from the first DHT peer after start to the lookup: kad-dht's own self-query runs
+   * first, and the nodes that joined along with this one register with the peers it asks.
+   */
+  firstJoinDelayMs: number;
   /** Ms the lookup may take at most. */
   timeoutMs: number;
 }
@@ -101,14 +107,18 @@ export class DhtRejoin implements Startable {
   }
 
   #connect(peer: PeerId): void {
+    const joined = !this.#hadPeer;
     const reconnected = this.#connected.size === 0 && this.#hadPeer;
     this.#connected.add(peer.toString());
     this.#hadPeer = true;
-    if (!reconnected || this.#stopped || this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.lookup();
-    }, this.#timing.delayMs);
+    if (!(joined || reconnected) || this.#stopped || this.#timer !== undefined) return;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        void this.lookup();
+      },
+      joined ? this.#timing.firstJoinDelayMs : this.#timing.delayMs,
+    );
     this.#timer.unref();
   }
 }

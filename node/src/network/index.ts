@@ -32,6 +32,7 @@ import { type Logger, logger as createLogger } from "../logging/index.ts";
 import {
   BOOTSTRAP_REDIAL_INTERVAL_MS,
   DATASTORE_DIR,
+  DHT_FIRST_JOIN_LOOKUP_DELAY_MS,
   DHT_REJOIN_LOOKUP_DELAY_MS,
   DHT_REJOIN_LOOKUP_TIMEOUT_MS,
   DEFAULT_DIAL_TIMEOUT,
@@ -198,7 +199,11 @@ export async function createNetwork(components: NetworkComponents, init: Network
   const rejoin = new DhtRejoin(
     node.services.dht,
     node.peerId,
-    { delayMs: DHT_REJOIN_LOOKUP_DELAY_MS, timeoutMs: DHT_REJOIN_LOOKUP_TIMEOUT_MS },
+    {
+      delayMs: DHT_REJOIN_LOOKUP_DELAY_MS,
+      firstJoinDelayMs: DHT_FIRST_JOIN_LOOKUP_DELAY_MS,
+      timeoutMs: DHT_REJOIN_LOOKUP_TIMEOUT_MS,
+    },
     log.child("dht"),
   );
   // Registered before start: libp2p's "start" event comes after the node listens, and
