@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const BIN = fileURLToPath(new URL("../bin/cairn.ts", import.meta.url));
+/** The compiled node, as `npm start` runs it (`npm run bench:data` builds it first). */
+const BIN = fileURLToPath(new URL("../dist/bin/cairn.js", import.meta.url));
 const TOKEN = "bench-token-for-a-throwaway-node";
 const MiB = 1024 * 1024;
 

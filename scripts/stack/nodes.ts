@@ -9,12 +9,15 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { build, stale } from "../../node/scripts/build.ts";
 import { REPO_ROOT } from "../chain/paths.ts";
 import { spawnLogged, stopProcess, type ManagedProcess } from "../chain/proc.ts";
 import { ChainError } from "../chain/errors.ts";
 import { sleep } from "../chain/rpc.ts";
 
-const CAIRN_BIN = join(REPO_ROOT, "node", "bin", "cairn.ts");
+/** The compiled node (node/scripts/build.ts says why), built on first use when stale. */
+const CAIRN_BIN = join(REPO_ROOT, "node", "dist", "bin", "cairn.js");
+let nodeBuilt = false;
 /** How long a node may take to answer its REST API after it is spawned. */
 const START_TIMEOUT_MS = 60_000;
 /** A node stops its API, network and stores on SIGINT; give it that long before SIGTERM. */
@@ -85,6 +88,11 @@ export interface StartNodeOptions {
 }
 
 export async function startStackNode(options: StartNodeOptions): Promise<StackNode> {
+  if (!nodeBuilt) {
+    // Synchronous, so nodes started together build it once; a few seconds when stale.
+    if (stale()) build();
+    nodeBuilt = true;
+  }
   const { spec } = options;
   const dataDir = join(options.stateDir, spec.role);
   mkdirSync(dataDir, { recursive: true });

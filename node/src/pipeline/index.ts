@@ -6,6 +6,8 @@
  *
  * Node-only (worker_threads); the browser uses the core's in-thread encoder.
  */
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
   type ByteSource,
@@ -22,6 +24,12 @@ import type { StripeReply, StripeRequest } from "./stripe-worker.ts";
 export const DEFAULT_STRIPE_WORKERS = 2;
 /** Stripes in flight by default: two per worker keeps each busy while the next fills. */
 export const DEFAULT_STRIPES_IN_FLIGHT_PER_WORKER = 2;
+
+/** The worker's module: a .ts file beside this one in src/, a .js file once compiled (dist/). */
+const STRIPE_WORKER_URL = new URL(
+  `./stripe-worker${extname(fileURLToPath(import.meta.url))}`,
+  import.meta.url,
+);
 
 /** A stripe encoder failed in its worker; `name` is the original error's. */
 export class StripeWorkerError extends Error {
@@ -56,7 +64,7 @@ export function createWorkerStripeEncoder(init: WorkerStripeEncoderInit = {}): S
     pending.clear();
   };
   const workers = Array.from({ length: count }, () => {
-    const worker = new Worker(new URL("./stripe-worker.ts", import.meta.url));
+    const worker = new Worker(STRIPE_WORKER_URL);
     worker.on("message", (reply: StripeReply) => {
       const waiting = pending.get(reply.id);
       if (!waiting) return;

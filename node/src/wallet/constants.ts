@@ -1,4 +1,5 @@
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { NODE_PACKAGE_JSON } from "../utils/package-json.ts";
 
 /** The only chain on which a dev account from genesis may be used. */
 export const DEV_CHAIN_ID = 98765;
@@ -18,5 +19,5 @@ export const KEYSTORE_DIR_MODE = 0o700;
 
 /** The repository's dev accounts (public keys for the local devnet only). */
 export const DEFAULT_DEV_ACCOUNTS_PATH = fileURLToPath(
-  new URL("../../../genesis/dev-accounts.json", import.meta.url),
+  new URL("../genesis/dev-accounts.json", pathToFileURL(NODE_PACKAGE_JSON)),
 );
