@@ -16,7 +16,7 @@
  *   node scripts/build.ts [--force]
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,7 +24,8 @@ import { parseArgs } from "node:util";
 
 const nodeRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(nodeRoot, "dist");
-const stamp = join(dist, ".build-stamp");
+const STAMP = ".build-stamp";
+const stamp = join(dist, STAMP);
 const inputs = ["src", "bin", "tsconfig.json", "tsconfig.build.json", "../tsconfig.base.json"];
 
 /** Every file under `path` (or `path` itself). */
@@ -42,15 +43,30 @@ export function stale(): boolean {
   return inputs.some((input) => files(join(nodeRoot, input)).some((file) => statSync(file).mtimeMs > built));
 }
 
-/** Builds `dist/` from scratch. */
+/**
+ * Builds `dist/` from scratch, in a folder of its own that then takes dist/'s place, so a
+ * node already running from dist/ (it loads its stripe worker's module on each upload)
+ * never sees a half-built tree, and a failed build leaves the last one as it was.
+ */
 export function build(): void {
-  rmSync(dist, { recursive: true, force: true });
-  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  execFileSync(process.execPath, [tsc, "-p", join(nodeRoot, "tsconfig.build.json")], { stdio: "inherit" });
-  const src = join(nodeRoot, "src");
-  for (const file of files(src).filter((f) => f.endsWith(".js")))
-    cpSync(file, join(dist, "src", relative(src, file)));
-  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  const next = `${dist}.next-${process.pid}`;
+  const old = `${dist}.old-${process.pid}`;
+  rmSync(next, { recursive: true, force: true });
+  try {
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    execFileSync(process.execPath, [tsc, "-p", join(nodeRoot, "tsconfig.build.json"), "--outDir", next], {
+      stdio: "inherit",
+    });
+    const src = join(nodeRoot, "src");
+    for (const file of files(src).filter((f) => f.endsWith(".js")))
+      cpSync(file, join(next, "src", relative(src, file)));
+    writeFileSync(join(next, STAMP), `${new Date().toISOString()}\n`);
+    if (existsSync(dist)) renameSync(dist, old);
+    renameSync(next, dist);
+  } finally {
+    rmSync(next, { recursive: true, force: true });
+    rmSync(old, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
