@@ -42,6 +42,8 @@ function parseAcks(output: string, acks: Acks): boolean {
     if (kind === "ready") ready = true;
     else if (kind === "block" && cid !== undefined) acks.blocks.add(cid);
     else if (kind === "dataset" && cid !== undefined) acks.datasets.set(cid, Number(count));
+    else if (kind === "mid-block")
+      continue; // the naive writer's cue to kill it: not an ack
     else throw new Error(`unexpected writer output: ${line}`);
   }
   return ready;
@@ -65,6 +67,12 @@ async function runAndKill(
   });
   if (killDuringStartup) {
     setTimeout(kill, Math.random() * 150);
+  } else if (mode === "naive") {
+    // The negative control: killed while a block is half written (writer.ts says when).
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if ((output + chunk.toString()).includes("mid-block ")) kill();
+    });
+    setTimeout(kill, 10_000);
   } else {
     child.stdout?.once("data", () => setTimeout(kill, Math.random() * MAX_KILL_DELAY_MS));
     // A writer that never gets ready must not hang the test.

@@ -15,7 +15,8 @@
  *
  * With a second argument `naive`, blocks are instead written straight to their final
  * path in small pieces, with no temp file or fsync: the negative control that shows the
- * parent's checks do catch torn blocks.
+ * parent's checks do catch torn blocks. It prints `mid-block <cid>` with the first piece
+ * of a block on disk, for the parent to kill it then.
  */
 import { createHash, randomBytes, randomInt } from "node:crypto";
 import { mkdir, open } from "node:fs/promises";
@@ -67,7 +68,13 @@ for (;;) {
       const handle = await open(path, "w");
       for (let offset = 0; offset < bytes.byteLength; offset += 16_384) {
         await handle.write(bytes.subarray(offset, offset + 16_384));
-        await sleep(1); // a slow disk: the kill usually lands mid-file
+        // Half a block on disk: the parent kills on this line, so the control always
+        // leaves a torn block (a random kill on a loaded machine could miss every file).
+        if (offset === 0 && bytes.byteLength > 16_384) {
+          ack(`mid-block ${cid}`);
+          await sleep(200);
+        }
+        await sleep(1); // a slow disk
       }
       await handle.close();
       ack(`block ${cid}`);
