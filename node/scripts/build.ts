@@ -62,10 +62,15 @@ export function build(): void {
       cpSync(file, join(next, "src", relative(src, file)));
     writeFileSync(join(next, STAMP), `${new Date().toISOString()}\n`);
     if (existsSync(dist)) renameSync(dist, old);
-    renameSync(next, dist);
+    try {
+      renameSync(next, dist);
+    } catch (err) {
+      if (existsSync(old)) renameSync(old, dist); // keep the last build
+      throw err;
+    }
+    rmSync(old, { recursive: true, force: true });
   } finally {
     rmSync(next, { recursive: true, force: true });
-    rmSync(old, { recursive: true, force: true });
   }
 }
 
