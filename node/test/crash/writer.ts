@@ -82,8 +82,8 @@ for (;;) {
   } else if (randomInt(2) === 0) {
     for await (const cid of blocks.putMany(members)) ack(`block ${cid}`);
   } else {
-    // The upload path's way (src/api/upload.ts): several puts in flight, a block counted
-    // as stored once its own put resolved, everything durable after drain().
+    // The upload path's way (src/api/upload.ts): several puts in flight, their folder
+    // fsyncs left to drain(), and a block counted as stored only after that.
     const writer = createBlockWriter(blocks, { concurrency: 4 });
     const acked = new Set<string>();
     const ackStored = () => {

@@ -1,16 +1,18 @@
 /**
  * The concurrent block writer (src/store/blocks/writer.ts) that the upload path stores
- * blocks through: bounded concurrency, and a block counts as stored only once its own
- * durable put has resolved.
+ * blocks through: bounded concurrency, and a block counts as stored only once it is
+ * durable: its put resolved and `drain()` synced its folder.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { CID } from "multiformats/cid";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type CairnBlockstore,
   createBlockstore,
   createBlockWriter,
+  FolderSyncBatch,
   type FsBlockstore,
+  type PutOptions,
 } from "../../src/store/blocks/index.ts";
 import { randomBlock, tempDir } from "./helpers.ts";
 
@@ -18,17 +20,19 @@ import { randomBlock, tempDir } from "./helpers.ts";
 function heldStore(inner: FsBlockstore) {
   const held: Array<{ cid: CID; release(error?: Error): void }> = [];
   const store = Object.create(inner) as CairnBlockstore;
-  store.put = (cid, bytes) =>
+  const putOptions: PutOptions[] = [];
+  store.put = (cid, bytes, options = {}) =>
     new Promise<CID>((resolve, reject) => {
+      putOptions.push(options);
       held.push({
         cid,
         release: (error) => {
           if (error) reject(error);
-          else inner.put(cid, bytes).then(resolve, reject);
+          else inner.put(cid, bytes, options).then(resolve, reject);
         },
       });
     });
-  return { store, held };
+  return { store, held, putOptions };
 }
 
 describe("createBlockWriter", () => {
@@ -46,7 +50,7 @@ describe("createBlockWriter", () => {
   });
 
   it("keeps at most `concurrency` puts in flight and marks blocks stored only once durable", async () => {
-    const { store, held } = heldStore(inner);
+    const { store, held, putOptions } = heldStore(inner);
     const writer = createBlockWriter(store, { concurrency: 2 });
     const [first, second, third] = [randomBlock(), randomBlock(), randomBlock()];
 
@@ -62,14 +66,20 @@ describe("createBlockWriter", () => {
 
     held[0]?.release();
     await secondWrite;
-    expect(writer.stored.has(first.cid.toString())).toBe(true);
-    expect(writer.stored.has(second.cid.toString())).toBe(false);
+    // Put and readable, but its folder is not synced yet: not durable, so not stored.
+    expect(await inner.getBytes(first.cid)).toEqual(first.bytes);
+    expect(writer.stored.size).toBe(0);
 
     const thirdWrite = writer.write(third); // two in flight again: waits for a place
     expect(held).toHaveLength(3);
     for (const put of held.slice(1)) put.release();
     await thirdWrite;
+    // Every put left its folder's fsync to one batch, which drain() commits.
+    const batch = putOptions[0]?.folderSyncs;
+    expect(batch).toBeDefined();
+    for (const options of putOptions) expect(options.folderSyncs).toBe(batch);
     await writer.drain();
+    expect(batch?.size).toBe(0);
     const blocks = [first, second, third];
     expect([...writer.stored].sort()).toEqual(blocks.map((b) => b.cid.toString()).sort());
     for (const { cid, bytes } of blocks) expect(await inner.getBytes(cid)).toEqual(bytes);
@@ -86,7 +96,30 @@ describe("createBlockWriter", () => {
     await writer.settle();
     await expect(writer.write(later)).rejects.toThrow("disk full");
     await expect(writer.drain()).rejects.toThrow("disk full");
-    expect([...writer.stored]).toEqual([good.cid.toString()]);
+    // The batch failed, so nothing in it is acknowledged as durable, not even `good`.
+    expect(writer.stored.size).toBe(0);
+  });
+
+  it("leaves each put's folder fsync to the batch, once per folder", async () => {
+    const batch = new FolderSyncBatch();
+    const blocks = Array.from({ length: 8 }, () => randomBlock());
+    for (const { cid, bytes } of blocks) await inner.put(cid, bytes, { folderSyncs: batch });
+    const folders = new Set(blocks.map(({ cid }) => dirname(inner.pathOf(cid))));
+    expect(batch.size).toBe(folders.size);
+    for (const { cid, bytes } of blocks) expect(await inner.getBytes(cid)).toEqual(bytes);
+    // Again, already present: the folder is still owed a sync before this put is acknowledged.
+    const again = new FolderSyncBatch();
+    await inner.put(blocks[0]?.cid as CID, blocks[0]?.bytes as Uint8Array, { folderSyncs: again });
+    expect(again.size).toBe(1);
+    await batch.commit();
+    expect(batch.size).toBe(0);
+  });
+
+  it("keeps a folder whose sync failed pending, so a retried commit covers it", async () => {
+    const batch = new FolderSyncBatch();
+    batch.add(join(dir.path, "no-such-folder"));
+    await expect(batch.commit()).rejects.toThrow(/ENOENT/);
+    expect(batch.size).toBe(1);
   });
 
   it("refuses a concurrency that is not a positive integer", () => {

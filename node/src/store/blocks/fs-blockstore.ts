@@ -30,6 +30,7 @@ import {
   UnsupportedHashError,
 } from "./errors.ts";
 import { acquireLock } from "./lock.ts";
+import { syncFolder } from "./folder-syncs.ts";
 import type {
   BlockstoreComponents,
   BlockstoreInit,
@@ -54,16 +55,6 @@ interface Metrics {
 
 function isErrno(err: unknown, code: string): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === code;
-}
-
-/** fsync a folder, which makes the names created or removed in it durable. */
-async function syncDir(path: string): Promise<void> {
-  const handle = await open(path, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
@@ -133,9 +124,9 @@ export class FsBlockstore implements CairnBlockstore, Startable {
       await rm(join(this.tempDir, name), { force: true, recursive: true });
       sweptTempFiles++;
     }
-    await syncDir(this.tempDir);
-    await syncDir(this.root);
-    if (created) await syncDir(join(this.root, ".."));
+    await syncFolder(this.tempDir);
+    await syncFolder(this.root);
+    if (created) await syncFolder(join(this.root, ".."));
     if (sweptTempFiles > 0) {
       this.log.warn("removed temp files left by an unclean shutdown", { count: sweptTempFiles });
     }
@@ -168,7 +159,7 @@ export class FsBlockstore implements CairnBlockstore, Startable {
       // Present, but possibly renamed by a process that died before its folder fsync;
       // syncing again makes this acknowledgement as durable as a fresh write.
       await this.ensureShard(shard);
-      await syncDir(shard);
+      await this.syncShard(shard, options);
       end?.();
       return cid;
     }
@@ -209,7 +200,7 @@ export class FsBlockstore implements CairnBlockstore, Startable {
     await handle.close();
     await this.ensureShard(shard);
     await rename(temp, path);
-    await syncDir(shard);
+    await this.syncShard(shard, options);
     this.metrics?.puts.inc();
     this.metrics?.bytesWritten.inc(size);
     end?.();
@@ -327,7 +318,7 @@ export class FsBlockstore implements CairnBlockstore, Startable {
       if (isErrno(err, "ENOENT")) return;
       throw err;
     }
-    await syncDir(join(path, ".."));
+    await syncFolder(join(path, ".."));
   }
 
   async *deleteMany(
@@ -338,6 +329,12 @@ export class FsBlockstore implements CairnBlockstore, Startable {
       await this.delete(cid, options);
       yield cid;
     }
+  }
+
+  /** fsyncs the shard now, or leaves it to the caller's batch (folder-syncs.ts). */
+  private async syncShard(shard: string, options: PutOptions): Promise<void> {
+    if (options.folderSyncs === undefined) await syncFolder(shard);
+    else options.folderSyncs.add(shard);
   }
 
   private shardOf(key: string): string {
@@ -352,7 +349,7 @@ export class FsBlockstore implements CairnBlockstore, Startable {
   private async ensureShard(shard: string): Promise<void> {
     if (this.readyShards.has(shard)) return;
     await mkdir(shard, { recursive: true });
-    await syncDir(this.root);
+    await syncFolder(this.root);
     this.readyShards.add(shard);
   }
 

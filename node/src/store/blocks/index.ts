@@ -1,6 +1,7 @@
 /**
  * The durable block store: one file per block, keyed by multihash, written as
- * temp file + fsync + rename + folder fsync. It implements interface-blockstore's
+ * temp file + fsync + rename + folder fsync (the last one batched for uploads, see
+ * folder-syncs.ts). It implements interface-blockstore's
  * `Blockstore`, so Helia-style code (ipfs-unixfs-importer, exporters) can use it as is.
  *
  * Layout under `root`:
@@ -13,10 +14,12 @@ import type { CID } from "multiformats/cid";
 import type { Logger } from "../../logging/index.ts";
 import type { Registry } from "../../metrics/index.ts";
 import type { Startable } from "../../utils/startable.ts";
+import type { FolderSyncBatch } from "./folder-syncs.ts";
 import { FsBlockstore } from "./fs-blockstore.ts";
 
 export * from "./constants.ts";
 export * from "./errors.ts";
+export { FolderSyncBatch } from "./folder-syncs.ts";
 export { FsBlockstore };
 export * from "./writer.ts";
 
@@ -55,6 +58,12 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Overrides the store's `verifyOnPut` for this call. */
   verify?: boolean;
+  /**
+   * Leaves the fsync of the block's folder to this batch's `commit()`, for a caller that
+   * acknowledges many blocks at once: until then the block survives a crash of the process
+   * but not a power loss (folder-syncs.ts).
+   */
+  folderSyncs?: FolderSyncBatch;
 }
 
 export interface CairnBlockstore
