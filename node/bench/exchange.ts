@@ -46,7 +46,7 @@ import {
   contractChannelReader,
   createChannelPayer,
   createProviderAccounting,
-  PAYMENTS_SCHEMA,
+  withPaymentsMigrations,
 } from "../src/payments/index.ts";
 import { createExchange, type ExchangeBlockstore } from "../src/protocols/exchange/index.ts";
 import { createBlockstore } from "../src/store/blocks/index.ts";
@@ -151,7 +151,7 @@ async function provider(): Promise<void> {
       { logger: log },
       {
         path: join(metaDir, "metadata.sqlite"),
-        migrations: [...MIGRATIONS, { version: MIGRATIONS.length + 1, ...PAYMENTS_SCHEMA }],
+        migrations: withPaymentsMigrations(MIGRATIONS),
       },
     );
     metadata.start();
@@ -438,7 +438,7 @@ async function main(): Promise<void> {
         { logger: log },
         {
           path: join(work, "client.sqlite"),
-          migrations: [...MIGRATIONS, { version: MIGRATIONS.length + 1, ...PAYMENTS_SCHEMA }],
+          migrations: withPaymentsMigrations(MIGRATIONS),
         },
       );
       metadata.start();

@@ -5,7 +5,7 @@
  */
 import { CHAIN_SCHEMA } from "../chain/index.ts";
 import { MARKET_SCHEMA } from "../market/index.ts";
-import { PAYMENTS_SCHEMA } from "../payments/index.ts";
+import { PAYMENT_DEBTS_SCHEMA, PAYMENTS_SCHEMA } from "../payments/index.ts";
 import { PURCHASING_SCHEMA } from "../purchasing/index.ts";
 import { REPUTATION_SCHEMA } from "../reputation/index.ts";
 import { SALES_SCHEMA } from "../sales/index.ts";
@@ -18,6 +18,7 @@ const SERVICE_SCHEMAS: readonly Omit<Migration, "version">[] = [
   REPUTATION_SCHEMA,
   PURCHASING_SCHEMA,
   PAYMENTS_SCHEMA,
+  PAYMENT_DEBTS_SCHEMA,
 ];
 
 export const NODE_MIGRATIONS: readonly Migration[] = [

@@ -25,6 +25,7 @@ import { createExchange, type Exchange } from "../protocols/exchange/index.ts";
 import {
   type ChannelPayer,
   ChannelExchangePayer,
+  registryRecipientCheck,
   contractChannelReader,
   createChannelPayer,
   createProviderAccounting,
@@ -542,7 +543,15 @@ export class CairnNode implements Startable {
         blockstore,
         cashier: this.accountingInstance,
         payer:
-          this.channelsInstance === undefined ? undefined : new ChannelExchangePayer(this.channelsInstance),
+          this.channelsInstance === undefined
+            ? undefined
+            : new ChannelExchangePayer(this.channelsInstance, {
+                // A provider is paid at the wallet the registry binds to its peer id.
+                recipients:
+                  this.directoryInstance === undefined
+                    ? undefined
+                    : registryRecipientCheck(this.directoryInstance),
+              }),
         reputation: this.reputationInstance,
         metrics: this.metrics,
         logger: this.sub("exchange"),

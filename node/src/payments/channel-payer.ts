@@ -18,6 +18,7 @@ import type { MetadataStore } from "../store/metadata/index.ts";
 import type { Startable } from "../utils/startable.ts";
 import type { ChannelReader } from "./channel-reader.ts";
 import { type SentChannel, SentChannelTable } from "./channel-table.ts";
+import { DebtTable } from "./debt-table.ts";
 import { sendChannelDeposit, sendOpenChannel } from "./channel-writes.ts";
 import { ChannelBudgetExceededError } from "./errors.ts";
 
@@ -46,6 +47,8 @@ export class ChannelPayer implements Startable {
   private readonly init: ChannelPayerInit;
   private readonly log: Logger;
   readonly table: SentChannelTable;
+  /** What is owed to providers and not yet signed for (kept by ChannelExchangePayer). */
+  readonly debts: DebtTable;
   /** Channel changes are serialized: the budget check and the write must see one state. */
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -54,6 +57,7 @@ export class ChannelPayer implements Startable {
     this.init = init;
     this.log = components.logger;
     this.table = new SentChannelTable(components.metadata);
+    this.debts = new DebtTable(components.metadata);
   }
 
   get address(): Address {
@@ -93,24 +97,30 @@ export class ChannelPayer implements Startable {
   /**
    * Signs a voucher for `amount` more than the channel's last total and stores the new
    * total before returning it; the channel is topped up first if the deposit would not cover it.
+   * `inSameCommit` runs inside the transaction that stores the total, for writes that must
+   * stand or fall with it (the debt the voucher pays).
    */
-  pay(recipient: Address, amount: bigint): Promise<SignedVoucher> {
+  pay(recipient: Address, amount: bigint, inSameCommit?: () => void): Promise<SignedVoucher> {
     return this.serialized(async () => {
       let channel = this.table.openTo(this.address, recipient);
       if (channel === undefined) channel = await this.open(recipient, amount);
       else if (channel.deposited - channel.cumulativeSent < amount) {
         channel = await this.topUp(channel, amount - (channel.deposited - channel.cumulativeSent));
       }
+      const { channelId } = channel;
       const cumulativeAmount = channel.cumulativeSent + amount;
       const signature = await signVoucher(
         this.components.signer,
         { chainId: this.init.chainId, verifyingContract: this.init.paymentChannels },
-        { channelId: channel.channelId, cumulativeAmount },
+        { channelId, cumulativeAmount },
       );
       // Stored before the caller can send it: a crash after this loses at most a voucher the
       // provider never saw, which the next, higher total covers.
-      this.table.update(channel.channelId, { cumulativeSent: cumulativeAmount });
-      return { channelId: channel.channelId, cumulativeAmount, signature };
+      this.components.metadata.transaction(() => {
+        this.table.update(channelId, { cumulativeSent: cumulativeAmount });
+        inSameCommit?.();
+      });
+      return { channelId, cumulativeAmount, signature };
     });
   }
 

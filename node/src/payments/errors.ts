@@ -48,3 +48,9 @@ export class ChannelBudgetExceededError extends PaymentsError {}
 
 /** The service was used before `start()` or after `stop()`. */
 export class PaymentsNotStartedError extends PaymentsError {}
+
+/**
+ * A provider's terms name a wallet that the registry does not bind to its peer id
+ * (recipient-check.ts); nothing is opened or paid.
+ */
+export class RecipientMismatchError extends PaymentsError {}

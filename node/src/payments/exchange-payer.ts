@@ -9,8 +9,14 @@
  * peer across all its streams: it is counted from the first block, while the channel is
  * still being opened, and a session that ends leaves what it owes here, for the next session
  * to that provider or, when none is left to carry it, for `payOwed` once the channel is open.
- * It lives as long as the node runs: after a restart, what was owed and not yet signed for
- * (under half a threshold) is forgotten, and the provider carries it as debt.
+ * It is kept on disk (`payment_debts`, side `owed`, debt-table.ts), so a restart forgets
+ * nothing: the next session to that provider finds it and pays it with the rest. What is on
+ * disk is what was received and not yet signed for, the amounts being signed included, and
+ * the voucher's commit writes the debt it pays off, so a crash at any point neither loses a
+ * debt nor pays one twice.
+ *
+ * With a `RecipientCheck`, a provider is paid only at the wallet the registry binds to its
+ * peer id (recipient-check.ts); its terms are refused otherwise, before anything is owed.
  */
 import { type Address, getAddress } from "viem";
 import type {
@@ -20,30 +26,41 @@ import type {
   SignedVoucher,
 } from "../protocols/exchange/types.ts";
 import type { ChannelPayer } from "./channel-payer.ts";
+import type { RecipientCheck } from "./recipient-check.ts";
 
 interface ProviderDebt {
-  recipient: Address;
+  /** Known once the provider stated its terms in this process's lifetime. */
+  recipient?: Address;
   threshold: bigint;
   /** wei received and not yet covered by a signed voucher */
   owed: bigint;
+  /** wei taken out of `owed` into vouchers being signed and stored */
+  signing: bigint;
   /** A channel to the provider is open, so the debt can be paid. */
   open: boolean;
 }
 
 export class ChannelExchangePayer implements ExchangePayer {
   private readonly payer: ChannelPayer;
+  private readonly recipients: RecipientCheck | undefined;
   private readonly debts = new Map<string, ProviderDebt>();
 
-  constructor(payer: ChannelPayer) {
+  constructor(payer: ChannelPayer, options: { recipients?: RecipientCheck } = {}) {
     this.payer = payer;
+    this.recipients = options.recipients;
+    // Debts left by the last run; paid once their providers' terms are known again.
+    for (const [peer, owed] of payer.debts.all("owed")) {
+      this.debts.set(peer, { threshold: 0n, owed, signing: 0n, open: false });
+    }
   }
 
   async openAccount(peer: string, terms: ProviderTerms): Promise<PayerAccount> {
     const recipient = getAddress(terms.recipient);
+    this.recipients?.check(peer, recipient);
     // Counted from now: blocks arrive while the channel below is being opened.
     let debt = this.debts.get(peer);
     if (debt === undefined) {
-      debt = { recipient, threshold: terms.paymentThreshold, owed: 0n, open: false };
+      debt = { recipient, threshold: terms.paymentThreshold, owed: 0n, signing: 0n, open: false };
       this.debts.set(peer, debt);
     } else {
       debt.recipient = recipient;
@@ -59,14 +76,15 @@ export class ChannelExchangePayer implements ExchangePayer {
     const debt = this.debts.get(peer);
     if (debt === undefined) return undefined;
     debt.owed += price;
+    if (price > 0n) this.persist(peer, debt);
     if (!debt.open || debt.owed * 2n < debt.threshold) return undefined;
-    return this.pay(debt);
+    return this.pay(peer, debt);
   }
 
   payOwed(peer: string): Promise<SignedVoucher> | undefined {
     const debt = this.debts.get(peer);
     if (debt === undefined || !debt.open || debt.owed === 0n) return undefined;
-    return this.pay(debt);
+    return this.pay(peer, debt);
   }
 
   /** wei received from `peer` not yet covered by a voucher. */
@@ -74,13 +92,33 @@ export class ChannelExchangePayer implements ExchangePayer {
     return this.debts.get(peer)?.owed ?? 0n;
   }
 
-  /** Signs a voucher for all that is owed; the debt is cleared now, so no one signs it twice. */
-  private pay(debt: ProviderDebt): Promise<SignedVoucher> {
+  /**
+   * Signs a voucher for all that is owed. The debt leaves `owed` now, so no one signs it
+   * twice, and leaves the disk in the commit that stores the voucher.
+   */
+  private pay(peer: string, debt: ProviderDebt): Promise<SignedVoucher> {
+    const { recipient } = debt;
+    if (recipient === undefined) throw new Error("pay() before the provider's terms are known");
     const amount = debt.owed;
     debt.owed = 0n;
-    return this.payer.pay(debt.recipient, amount).catch((err: Error) => {
-      debt.owed += amount; // not signed: still owed, paid with the next voucher
-      throw err;
-    });
+    debt.signing += amount;
+    let applied = false;
+    return this.payer
+      .pay(recipient, amount, () => {
+        debt.signing -= amount;
+        applied = true;
+        this.persist(peer, debt);
+      })
+      .catch((err: Error) => {
+        // Not stored: still owed, paid with the next voucher.
+        if (!applied) debt.signing -= amount;
+        debt.owed += amount;
+        this.persist(peer, debt);
+        throw err;
+      });
+  }
+
+  private persist(peer: string, debt: ProviderDebt): void {
+    this.payer.debts.set(peer, "owed", debt.owed + debt.signing);
   }
 }

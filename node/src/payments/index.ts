@@ -5,9 +5,12 @@
  *   increasing total within the deposit), stores the latest one before it counts, keeps a
  *   ledger per peer with a free allowance and a credit limit, and cashes vouchers on-chain.
  * - Client: `createChannelPayer` opens and tops up channels within a budget and signs
- *   cumulative vouchers; `ChannelExchangePayer` plugs it into the exchange's sessions.
+ *   cumulative vouchers; `ChannelExchangePayer` plugs it into the exchange's sessions, and
+ *   `registryRecipientCheck` makes it pay a provider only at the wallet the registry binds
+ *   to the provider's peer id.
  *
- * Tables: `PAYMENTS_SCHEMA` (schema.ts), appended to the metadata store's migrations.
+ * Tables: `PAYMENTS_SCHEMA` and `PAYMENT_DEBTS_SCHEMA` (schema.ts), appended to the
+ * metadata store's migrations.
  */
 import { type Address, isAddress } from "viem";
 import type { TransactionSender } from "../chain/types.ts";
@@ -43,8 +46,9 @@ export * from "./constants.ts";
 export * from "./errors.ts";
 export { ChannelExchangePayer } from "./exchange-payer.ts";
 export { FreeAllowance } from "./free-allowance.ts";
+export { type RecipientCheck, type RegisteredProviders, registryRecipientCheck } from "./recipient-check.ts";
 export { type PeerLedger, ProviderAccounting } from "./provider-accounting.ts";
-export { PAYMENTS_SCHEMA } from "./schema.ts";
+export { PAYMENT_DEBTS_SCHEMA, PAYMENTS_SCHEMA, withPaymentsMigrations } from "./schema.ts";
 export { type ReceivedVoucher, ReceivedVoucherTable } from "./voucher-table.ts";
 
 /** Where vouchers are redeemed. */

@@ -3,6 +3,10 @@
  * charged, a refilling free allowance), voucher checks, durable storage of the latest
  * voucher before it counts, cut-off past the threshold plus a tolerance, and cashing on
  * the chain once vouchers hold enough value or when a channel is closing.
+ *
+ * A peer's debt is kept on disk (`payment_debts`, side `due`, debt-table.ts) as it changes,
+ * and the commit that stores a voucher also writes the debt it pays off, so a restart of
+ * either side neither forgives a debt nor counts a payment twice.
  */
 import { type Address, getAddress, type Hex, isAddress, isHex, size } from "viem";
 import type { TransactionSender } from "../chain/types.ts";
@@ -20,6 +24,7 @@ import type { MetadataStore } from "../store/metadata/index.ts";
 import type { Startable } from "../utils/startable.ts";
 import type { ChannelInfo, ChannelReader } from "./channel-reader.ts";
 import { MAX_UINT256 } from "./constants.ts";
+import { DebtTable } from "./debt-table.ts";
 import { InvalidAccountError, VoucherRejectedError } from "./errors.ts";
 import { FreeAllowance } from "./free-allowance.ts";
 import { ReceivedVoucherTable } from "./voucher-table.ts";
@@ -62,6 +67,7 @@ export class ProviderAccounting implements ExchangeCashier, Startable {
   private readonly init: ProviderAccountingInit;
   private readonly log: Logger;
   private readonly vouchers: ReceivedVoucherTable;
+  private readonly debts: DebtTable;
   private readonly ledgers = new Map<string, PeerLedger>();
   /** Channel state as last read; re-read when a voucher goes past the cached deposit. */
   private readonly channelCache = new Map<string, ChannelInfo>();
@@ -75,6 +81,7 @@ export class ProviderAccounting implements ExchangeCashier, Startable {
     this.init = init;
     this.log = components.logger;
     this.vouchers = new ReceivedVoucherTable(components.metadata);
+    this.debts = new DebtTable(components.metadata);
   }
 
   get recipient(): Address {
@@ -104,12 +111,12 @@ export class ProviderAccounting implements ExchangeCashier, Startable {
     };
   }
 
-  /** The peer's ledger (created on first use). */
+  /** The peer's ledger (created on first use, with the debt it left unpaid before a restart). */
   ledger(peer: string): PeerLedger {
     let ledger = this.ledgers.get(peer);
     if (ledger === undefined) {
       ledger = {
-        debt: 0n,
+        debt: this.debts.get(peer, "due"),
         charged: 0n,
         credited: 0n,
         allowance: new FreeAllowance(this.init.freeAllowance, this.init.freeAllowanceRefillPerSecond),
@@ -156,6 +163,7 @@ export class ProviderAccounting implements ExchangeCashier, Startable {
     if (ledger.debt + price > this.creditLimit(creditFactor)) return false;
     ledger.debt += price;
     ledger.charged += price;
+    this.debts.set(peer, "due", ledger.debt);
     return true;
   }
 
@@ -311,13 +319,20 @@ export class ProviderAccounting implements ExchangeCashier, Startable {
     if (!valid) throw new VoucherRejectedError("bad-signature", `not signed by ${account.address}`);
 
     const settled = this.vouchers.get(channelId)?.settledAmount ?? 0n;
-    // Durable first: the debt goes down only once the voucher that pays it is on disk.
-    const before = this.vouchers.saveIfHigher({
-      channelId,
-      sender: account.address,
-      peerId: peer,
-      cumulativeAmount: voucher.cumulativeAmount,
-      signature: voucher.signature,
+    // Durable first: the debt goes down only once the voucher that pays it is on disk, and
+    // the debt on disk goes down in the same commit.
+    const before = this.components.metadata.transaction(() => {
+      const before = this.vouchers.saveIfHigher({
+        channelId,
+        sender: account.address,
+        peerId: peer,
+        cumulativeAmount: voucher.cumulativeAmount,
+        signature: voucher.signature,
+      });
+      if (before !== undefined) {
+        this.debts.set(peer, "due", ledger.debt - (voucher.cumulativeAmount - before));
+      }
+      return before;
     });
     if (before === undefined) {
       // Not above the one we hold: a voucher overtaken by a later one (two of the peer's

@@ -1,3 +1,5 @@
+import type { Migration } from "../store/metadata/index.ts";
+
 /**
  * The payments tables, as one migration. It is exported rather than appended to the
  * store's MIGRATIONS here so that the integrator decides its version number; tests append
@@ -37,3 +39,28 @@ export const PAYMENTS_SCHEMA = {
     CREATE INDEX payment_channels_sent_by_recipient ON payment_channels_sent (recipient, state);
   `,
 } as const;
+
+/**
+ * Debts not yet covered by a voucher, on both sides, so a restart forgets none of them.
+ * A later migration than PAYMENTS_SCHEMA: nodes that have that one get this on upgrade.
+ */
+export const PAYMENT_DEBTS_SCHEMA = {
+  name: "payment-debts",
+  up: `
+    -- One row per peer and side. 'owed': wei this node received from the provider and has
+    -- not yet signed a voucher for. 'due': wei this node served the peer on credit and has
+    -- not yet been paid by a stored voucher (negative when the peer paid ahead).
+    CREATE TABLE payment_debts (
+      peer_id    TEXT    NOT NULL,            -- libp2p peer id
+      side       TEXT    NOT NULL CHECK (side IN ('owed', 'due')),
+      amount     TEXT    NOT NULL,            -- wei, a decimal integer
+      updated_at INTEGER NOT NULL,            -- unix time, ms
+      PRIMARY KEY (peer_id, side)
+    ) STRICT;
+  `,
+} as const;
+
+/** `base` followed by the payments migrations, numbered on (for stores that hold only these). */
+export function withPaymentsMigrations(base: readonly Migration[]): Migration[] {
+  return [...base, PAYMENTS_SCHEMA, PAYMENT_DEBTS_SCHEMA].map((m, i) => ({ ...m, version: i + 1 }));
+}

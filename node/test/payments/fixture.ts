@@ -15,7 +15,7 @@ import {
   contractChannelReader,
   createChannelPayer,
   createProviderAccounting,
-  PAYMENTS_SCHEMA,
+  withPaymentsMigrations,
   type ProviderAccounting,
   type ProviderAccountingConfig,
 } from "../../src/payments/index.ts";
@@ -67,7 +67,7 @@ export const silent: Logger = new LogManager({ level: "silent" }).logger("test")
 export function paymentsMetadata(path: string): MetadataStore {
   const store = createMetadataStore(
     { logger: silent },
-    { path, migrations: [...MIGRATIONS, { version: MIGRATIONS.length + 1, ...PAYMENTS_SCHEMA }] },
+    { path, migrations: withPaymentsMigrations(MIGRATIONS) },
   );
   store.start();
   return store;

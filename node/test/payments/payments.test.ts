@@ -211,6 +211,50 @@ describe("payments between a provider and a client on a devnet", () => {
     expect(await restarted.accounting.receivePayment(CLIENT_PEER, next)).toBe(3_000n);
   }, 30_000);
 
+  it("keeps what was served and not yet paid across restarts of both sides, and pays it once", async () => {
+    const config = { paymentThreshold: 10_000n };
+    const first = await pair(config);
+    const role = `provider${providerIndex}`;
+    // Its own peer id: the client's database is shared by this file's tests.
+    const peer = "12D3KooWRestartedPeer";
+    const account = await first.exchangePayer.openAccount(peer, first.accounting.terms());
+    first.accounting.declareAccount(peer, account);
+    const totalBefore = first.payer.table.get(account.channelId)?.cumulativeSent ?? 0n;
+    // 3000 wei of blocks, under half the threshold: no voucher is due yet.
+    for (let i = 0; i < 3; i++) {
+      expect(first.accounting.tryCharge(peer, 1_000n, 1)).toBe(true);
+      expect(first.exchangePayer.owe(peer, 1_000n)).toBeUndefined();
+    }
+
+    const restartBoth = async () => {
+      await Promise.all(stores.splice(0).map((s) => s.stop()));
+      const client = await channelPayer(world.devnet, world.dir);
+      const provider = providerAccounting(world.devnet, world.dir, config, undefined, role);
+      stores.push(client.metadata, provider.metadata);
+      return { client, provider, exchangePayer: new ChannelExchangePayer(client.payer) };
+    };
+    await first.accounting.stop();
+    const second = await restartBoth();
+    expect(second.exchangePayer.owedTo(peer)).toBe(3_000n);
+    expect(second.provider.accounting.ledger(peer).debt).toBe(3_000n);
+
+    // The next session to the provider pays it, and both sides forget it in the voucher's commit.
+    second.provider.accounting.declareAccount(
+      peer,
+      await second.exchangePayer.openAccount(peer, second.provider.accounting.terms()),
+    );
+    const voucher = await second.exchangePayer.payOwed(peer);
+    expect(voucher?.cumulativeAmount).toBe(totalBefore + 3_000n);
+    expect(
+      await second.provider.accounting.receivePayment(peer, voucher as NonNullable<typeof voucher>),
+    ).toBe(3_000n);
+    await second.provider.accounting.stop();
+    const third = await restartBoth();
+    expect(third.exchangePayer.owedTo(peer)).toBe(0n);
+    expect(third.exchangePayer.payOwed(peer)).toBeUndefined();
+    expect(third.provider.accounting.ledger(peer).debt).toBe(0n);
+  }, 30_000);
+
   it("tops a channel up when a voucher needs more, and stops at the budget", async () => {
     const { payer, accounting, account } = await pair({}, { budget: 2_500_000n, channelDeposit: 1_000_000n });
     await payer.pay(accounting.recipient, 1_500_000n);

@@ -116,6 +116,30 @@ describe("MetadataStore", () => {
     expect(db.isTransaction).toBe(false);
   });
 
+  it("commits a relaxed transaction without an fsync of its own, and goes back to FULL after it", () => {
+    const db = store.database;
+    db.exec("CREATE TABLE t (v INTEGER) STRICT");
+    const synchronous = () => (db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+    const seen: number[] = [];
+    store.relaxedTransaction(() => {
+      seen.push(synchronous());
+      db.exec("INSERT INTO t VALUES (1)");
+    });
+    expect(seen).toEqual([1]); // 1 = NORMAL, for that commit only
+    expect(synchronous()).toBe(2);
+    expect(() =>
+      store.relaxedTransaction(() => {
+        db.exec("INSERT INTO t VALUES (2)");
+        throw new Error("abort");
+      }),
+    ).toThrow("abort");
+    expect(synchronous()).toBe(2);
+    // Inside a FULL transaction it is part of that one, and as durable.
+    store.transaction(() => store.relaxedTransaction(() => seen.push(synchronous())));
+    expect(seen).toEqual([1, 2]);
+    expect(db.prepare("SELECT v FROM t").all()).toEqual([{ v: 1 }]);
+  });
+
   it("backs up online to a file that opens on its own", async () => {
     store.datasets.put({ cid: "d", rootCid: "r", size: 1 }, ["b"]);
     const copy = join(dir.path, "backup.sqlite");

@@ -144,6 +144,24 @@ export class MetadataStore implements Startable {
     }
   }
 
+  /**
+   * Like `transaction`, but its commit does not wait for an fsync (`synchronous=NORMAL` for
+   * this commit only): it survives a crash of the process, and a power failure can lose it.
+   * For rows written so often that an fsync each would cost more than they are worth, and
+   * whose loss in a power failure is bounded (a debt counted block by block, not yet covered
+   * by a voucher). Inside another transaction it is part of that one, and as durable.
+   */
+  relaxedTransaction<T>(fn: (db: Database) => T): T {
+    const db = this.database;
+    if (db.isTransaction) return this.transaction(fn);
+    db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      return this.transaction(fn);
+    } finally {
+      db.exec("PRAGMA synchronous = FULL");
+    }
+  }
+
   private migrate(): void {
     const db = this.database;
     db.exec(

@@ -6,11 +6,18 @@
  */
 import type { Stream } from "@libp2p/interface";
 import type { CID } from "multiformats/cid";
-import { createTestClient, http } from "viem";
+import { bytesToHex, createTestClient, http, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { signVoucher } from "../../../src/core/voucher.ts";
-import { ChannelExchangePayer, ReceivedVoucherTable } from "../../../src/payments/index.ts";
+import { decodeRegistryLogs, ProviderDirectory } from "../../../src/discovery/index.ts";
+import { providerRegistryAbi } from "../../../src/generated/contracts.ts";
+import {
+  ChannelExchangePayer,
+  type RecipientCheck,
+  ReceivedVoucherTable,
+  registryRecipientCheck,
+} from "../../../src/payments/index.ts";
 import {
   type ExchangePayer,
   encodeAmount,
@@ -23,6 +30,7 @@ import {
   writeMessage,
 } from "../../../src/protocols/exchange/index.ts";
 import type { MetadataStore } from "../../../src/store/metadata/index.ts";
+import { send, TEST_PEER_ID, testOffer } from "../../helpers/contracts.ts";
 import { RecordedReputation } from "../../helpers/recorded-reputation.ts";
 import { channelPayer, channelReader, providerAccounting, devnetPerFile } from "../../payments/fixture.ts";
 import { addressOf, fill, type Peer, startPeer } from "./fixture.ts";
@@ -39,7 +47,12 @@ const PRICE = 1_000n;
 const THRESHOLD = 16_000n;
 
 async function paidPair(
-  options: { stopPayingAfter?: number; settleThreshold?: bigint; paymentThreshold?: bigint } = {},
+  options: {
+    stopPayingAfter?: number;
+    settleThreshold?: bigint;
+    paymentThreshold?: bigint;
+    recipients?: RecipientCheck;
+  } = {},
 ) {
   role = (role % 6) + 1;
   const reputation = new RecordedReputation();
@@ -62,7 +75,7 @@ async function paidPair(
     role % 2 === 0 ? "client1" : "client2",
   );
   stores.push(provider.metadata, client.metadata);
-  const realPayer = new ChannelExchangePayer(client.payer);
+  const realPayer = new ChannelExchangePayer(client.payer, { recipients: options.recipients });
   const payer =
     options.stopPayingAfter === undefined ? realPayer : new StopsPaying(realPayer, options.stopPayingAfter);
   const providerPeer = await startPeer(
@@ -73,7 +86,15 @@ async function paidPair(
   );
   const clientPeer = await startPeer(world.dir, "client", {}, { payer });
   peers.push(providerPeer, clientPeer);
-  return { provider, client, realPayer, providerPeer, clientPeer, reputation };
+  return {
+    provider,
+    client,
+    realPayer,
+    providerPeer,
+    clientPeer,
+    reputation,
+    providerRole: `provider${role}`,
+  };
 }
 
 /** A client that pays its first few vouchers and then keeps fetching without paying. */
@@ -196,6 +217,57 @@ describe("paid exchange over loopback with a devnet", { timeout: 60_000 }, () =>
     const info = await channelReader(world.devnet).readChannel(channel?.channelId ?? "0x");
     expect(info.paid).toBeGreaterThanOrEqual(30_000n);
     expect(info.recipient).toBe(provider.accounting.recipient);
+  });
+
+  it("pays a provider only at the wallet the registry binds to its peer id", async () => {
+    const directory = new ProviderDirectory();
+    const { provider, client, providerPeer, clientPeer, providerRole } = await paidPair({
+      recipients: registryRecipientCheck(directory),
+    });
+    const { devnet } = world;
+    const registry = devnet.contracts.ProviderRegistry;
+    const readRegistry = async () => {
+      const logs = await devnet.publicClient.getLogs({
+        address: registry.address,
+        fromBlock: BigInt(registry.blockNumber),
+      });
+      for (const log of decodeRegistryLogs(logs)) directory.apply(log);
+    };
+    const writeRegistry = (functionName: string, args: unknown[], value?: bigint) =>
+      send(devnet, devnet.account(providerRole), {
+        address: registry.address,
+        abi: providerRegistryAbi,
+        functionName,
+        args,
+        ...(value === undefined ? {} : { value }),
+      });
+    const openChannel = () => client.payer.table.openTo(client.payer.address, provider.accounting.recipient);
+
+    // The provider's wallet is registered, but with another peer id than the one serving.
+    await writeRegistry(
+      "register",
+      [testOffer({ pricePerBytePerSecond: 1n, minDuration: 60n }), TEST_PEER_ID, []],
+      parseEther("2"),
+    );
+    await readRegistry();
+    const blocks = await fill([providerPeer.store], 8, 16 * 1024);
+    const refused = await clientPeer.exchange.session(addressOf(providerPeer));
+    await expect(refused.getMany(blocks.map((b) => b.cid))).rejects.toThrow(
+      /asks to be paid at .*a registered provider whose peer id is/,
+    );
+    await refused.close();
+    expect(openChannel()).toBeUndefined();
+
+    // Once the wallet claims the serving peer's id, the same terms are paid.
+    await writeRegistry("updateEndpoints", [bytesToHex(providerPeer.net.peerId.toMultihash().bytes), []]);
+    await readRegistry();
+    const session = await clientPeer.exchange.session(addressOf(providerPeer));
+    await session.getMany(blocks.map((b) => b.cid));
+    await session.close();
+    await expect
+      .poll(() => provider.accounting.ledger(clientPeer.net.peerId.toString()).credited)
+      .toBe(8n * PRICE);
+    expect(openChannel()?.cumulativeSent).toBe(8n * PRICE);
   });
 
   it("cuts off a client that stops paying at its threshold, and cashes what it holds", async () => {
