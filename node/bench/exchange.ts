@@ -5,7 +5,7 @@
  * `--mib` MiB each (benchmarks.md). Each round runs every transfer once, back to back, and
  * the ratios are the medians of each round's own ratios.
  *
- *   node node/bench/exchange.ts [--rounds 3] [--mib 256] [--only key,key] [--verbose]
+ *   node --expose-gc node/bench/exchange.ts [--rounds 3] [--mib 256] [--only key,key] [--verbose]
  *
  * - bareLibp2pMiBps: one raw libp2p stream, the provider writing 256 KiB chunks;
  * - heliaMiBps: Helia 7 bitswap, `unixfs.cat` of the same bytes added to a Helia provider;
@@ -336,6 +336,15 @@ function memoryStore(): ExchangeBlockstore {
   };
 }
 
+/** A full collection (node runs with --expose-gc), then a pause for the sweeper threads. */
+async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("run the bench with node --expose-gc (npm run bench:exchange does)");
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  gc();
+}
+
 async function measureExchange(addrs: string[], cids: CID[], payer?: ChannelExchangePayer): Promise<number> {
   const net = await network();
   const exchange = createExchange({ network: net, blockstore: memoryStore(), logger: log, payer });
@@ -499,10 +508,12 @@ async function main(): Promise<void> {
       }
       // One untimed pass first, so no figure carries the JIT's and the connections' warm-up.
       if (r === 0) for (const [, transfer] of transfers) await transfer();
-      // Each round starts at another transfer, so none always runs right after the same one
-      // (a transfer after Helia's, for one, inherits its processes' garbage collection).
+      // Each round starts at another transfer, and each starts on a collected heap: the
+      // in-process transfers (Helia's above all) leave garbage that the next one would
+      // otherwise pay for. A rotation alone does not help, as the same one still follows.
       for (let i = 0; i < transfers.length; i++) {
         const [key, transfer] = transfers[(i + r) % transfers.length] as [string, () => Promise<number>];
+        await collectGarbage();
         round[key] = await transfer();
       }
       if (round.bare !== undefined) record("bareLibp2pMiBps", round.bare);
