@@ -29,9 +29,16 @@ export interface EncodedStripe {
   digests: Uint8Array;
 }
 
+/**
+ * SHA-256 digests the caller already has, by block index in the stripe (a missing entry
+ * is hashed as usual). An upload passes those of its file leaves, which the importer has
+ * just hashed for their CIDs: hashing the data blocks again cost 5% of an upload's CPU.
+ */
+export type KnownDigests = ReadonlyArray<Uint8Array | undefined>;
+
 /** Encodes stripes, maybe elsewhere. `data` may be transferred: callers must not reuse it. */
 export interface StripeEncoder {
-  encode(data: Uint8Array, params: StripeParams): Promise<EncodedStripe>;
+  encode(data: Uint8Array, params: StripeParams, known?: KnownDigests): Promise<EncodedStripe>;
   /** Releases threads or other resources. */
   close?(): Promise<void> | void;
 }
@@ -59,8 +66,15 @@ export async function encodeStripe(
   data: Uint8Array,
   params: StripeParams,
   digest: BlockDigest = webDigest,
+  known: KnownDigests = [],
 ): Promise<EncodedStripe> {
   const n = checkStripe(data, params);
+  if (known.length > params.k)
+    throw new InvalidParameterError("known", `${known.length} digests given for ${params.k} data blocks`);
+  for (const [i, d] of known.entries()) {
+    if (d !== undefined && d.length !== 32)
+      throw new InvalidParameterError("known", `digest ${i} is ${d.length} B, not 32`);
+  }
   const { k, blockSize, cellSize } = params;
   checkBlocks(data, blockSize, cellSize);
   const parity = codec.encode(data, k, params.m);
@@ -73,7 +87,7 @@ export async function encodeStripe(
       i < k
         ? data.subarray(i * blockSize, (i + 1) * blockSize)
         : parity.subarray((i - k) * blockSize, (i - k + 1) * blockSize);
-    digests.set(await digest(block), i * 32);
+    digests.set(known[i] ?? (await digest(block)), i * 32);
   }
   return { data, parity, blockRoots, digests };
 }
@@ -85,6 +99,6 @@ export async function createLocalStripeEncoder(
   const codec = init.codec ?? (await createErasureCodec());
   const hasher = init.hasher ?? (await createCellHasher());
   return {
-    encode: (data, params) => encodeStripe(codec, hasher, data, params, init.digest),
+    encode: (data, params, known) => encodeStripe(codec, hasher, data, params, init.digest, known),
   };
 }

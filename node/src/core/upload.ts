@@ -126,6 +126,18 @@ export async function uploadData(source: ByteSource, options: UploadOptions): Pr
   const slotRoots: Uint8Array[][] = Array.from({ length: n }, () => []);
   let stripesDone = 0;
   let read = 0;
+  /**
+   * SHA-256 of each full file leaf, from its CID, keyed by the very piece that was read: the
+   * importer's chunker passes a whole 256 KiB piece through as that leaf's bytes, so its
+   * sink sees the same object. The stripe encoder then skips hashing those blocks again.
+   */
+  const leafDigests = new WeakMap<Uint8Array, Uint8Array>();
+  const importSink: BlockSink = (block) => {
+    const { code, multihash } = block.cid;
+    if (code === raw.code && multihash.code === sha256.code && block.bytes.length === blockSize)
+      leafDigests.set(block.bytes, multihash.digest);
+    return onBlock(block);
+  };
 
   /** Stores a finished stripe's new blocks and records its CIDs and roots. */
   const finish = async (stripe: number, encoded: EncodedStripe) => {
@@ -157,9 +169,11 @@ export async function uploadData(source: ByteSource, options: UploadOptions): Pr
   const inFlight: Promise<void>[] = [];
   let chain: Promise<void> = Promise.resolve();
   let nextStripe = 0;
-  const submit = async (data: Uint8Array) => {
+  const submit = async (data: Uint8Array, pieces: Uint8Array[]) => {
     const stripe = nextStripe++;
-    const encoding = encoder.encode(data, params);
+    // Leaves the importer has not hashed yet (it hashes in batches) are hashed by the encoder.
+    const known = pieces.map((piece) => leafDigests.get(piece));
+    const encoding = encoder.encode(data, params, known);
     // Its failure surfaces through `chain`; this only stops it counting as unhandled
     // while earlier stripes are still finishing.
     encoding.catch(() => {});
@@ -169,27 +183,27 @@ export async function uploadData(source: ByteSource, options: UploadOptions): Pr
   };
 
   let stripe = new Uint8Array(k * blockSize);
-  let filled = 0;
+  let pieces: Uint8Array[] = [];
   const tapped = (async function* () {
     for await (const piece of rechunk(bytes, CHUNK_SIZE)) {
       read += piece.length;
       onProgress?.({ type: "upload:bytes", detail: { bytes: read } });
       yield piece;
-      stripe.set(piece, filled * blockSize);
-      filled++;
-      if (filled === k) {
-        await submit(stripe);
+      stripe.set(piece, pieces.length * blockSize);
+      pieces.push(piece);
+      if (pieces.length === k) {
+        await submit(stripe, pieces);
         stripe = new Uint8Array(k * blockSize);
-        filled = 0;
+        pieces = [];
       }
     }
   })();
 
   try {
-    const file = await importFile(tapped, onBlock, { signal });
+    const file = await importFile(tapped, importSink, { signal });
     onProgress?.({ type: "upload:file", detail: { root: file.cid, size: file.size } });
     // The last, zero-padded stripe; an empty file still has one (all zeros).
-    if (filled > 0 || nextStripe === 0) await submit(stripe);
+    if (pieces.length > 0 || nextStripe === 0) await submit(stripe, pieces);
     await chain;
 
     const stripes = stripeCount(Math.ceil(file.size / blockSize), k);

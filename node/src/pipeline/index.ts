@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import {
   type ByteSource,
   type EncodedStripe,
+  type KnownDigests,
   type StripeEncoder,
   type StripeParams,
   type UploadOptions,
@@ -81,7 +82,7 @@ export function createWorkerStripeEncoder(init: WorkerStripeEncoderInit = {}): S
   });
 
   return {
-    encode(data: Uint8Array, params: StripeParams): Promise<EncodedStripe> {
+    encode(data: Uint8Array, params: StripeParams, known?: KnownDigests): Promise<EncodedStripe> {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       const worker = workers[id % workers.length];
@@ -90,7 +91,7 @@ export function createWorkerStripeEncoder(init: WorkerStripeEncoderInit = {}): S
         pending.set(id, { resolve, reject });
         // A view into a larger buffer cannot be transferred; copy it out first.
         const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-        const request: StripeRequest = { id, data: own, params };
+        const request: StripeRequest = { id, data: own, params, known };
         worker.postMessage(request, [own.buffer as ArrayBuffer]);
       });
     },

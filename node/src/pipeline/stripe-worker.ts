@@ -8,12 +8,13 @@ import { parentPort } from "node:worker_threads";
 // Narrow imports: a worker loads only what encoding needs, so it starts fast.
 import { createErasureCodec } from "../core/erasure/index.ts";
 import { createCellHasher } from "../core/hash/index.ts";
-import { encodeStripe, type StripeParams } from "../core/stripes.ts";
+import { encodeStripe, type KnownDigests, type StripeParams } from "../core/stripes.ts";
 
 export interface StripeRequest {
   id: number;
   data: Uint8Array;
   params: StripeParams;
+  known?: KnownDigests;
 }
 
 export type StripeReply =
@@ -27,9 +28,9 @@ const codec = await createErasureCodec();
 const hasher = await createCellHasher();
 const digest = (block: Uint8Array) => hash("sha256", block, "buffer");
 
-port.on("message", async ({ id, data, params }: StripeRequest) => {
+port.on("message", async ({ id, data, params, known }: StripeRequest) => {
   try {
-    const done = await encodeStripe(codec, hasher, data, params, digest);
+    const done = await encodeStripe(codec, hasher, data, params, digest, known);
     const reply: StripeReply = { id, ...done };
     port.postMessage(reply, [
       done.data.buffer,

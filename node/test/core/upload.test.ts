@@ -146,6 +146,67 @@ describe("uploadData", () => {
     expect(most).toBeGreaterThan(1);
   });
 
+  it("hands the encoder the importer's digests of full leaves, which match their bytes", async () => {
+    const local = await (await import("../../src/core/stripes.ts")).createLocalStripeEncoder();
+    const { createHash } = await import("node:crypto");
+    let given = 0;
+    let wrong = 0;
+    const checking = {
+      encode(
+        data: Uint8Array,
+        params: Parameters<typeof local.encode>[1],
+        known?: Parameters<typeof local.encode>[2],
+      ) {
+        for (const [i, digest] of (known ?? []).entries()) {
+          if (digest === undefined) continue;
+          given++;
+          const block = data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
+          if (!createHash("sha256").update(block).digest().equals(digest)) wrong++;
+        }
+        return local.encode(data, params, known);
+      },
+    };
+    // The same encoder without the digests: everything hashed, as before they were passed.
+    const hashingAll = {
+      encode: (data: Uint8Array, params: Parameters<typeof local.encode>[1]) => local.encode(data, params),
+    };
+    // Several pieces per read, and a partial last leaf (never given: it is padded in its stripe).
+    const data = pseudoRandom("known", 23 * BLOCK_SIZE + 777);
+    const source = pieces(data, [100_000, 65_536]);
+    const result = await uploadData(source, {
+      onBlock: () => {},
+      erasure: { k: 4, m: 2 },
+      stripeEncoder: checking,
+    });
+    const reference = await uploadData(pieces(data, [100_000, 65_536]), {
+      onBlock: () => {},
+      erasure: { k: 4, m: 2 },
+      stripeEncoder: hashingAll,
+    });
+    expect(given).toBeGreaterThan(0);
+    expect(wrong).toBe(0);
+    expect(result.manifestCid?.equals(reference.manifestCid as CID)).toBe(true);
+  });
+
+  it("uses a given digest as is and refuses a malformed one", async () => {
+    const { encodeStripe } = await import("../../src/core/stripes.ts");
+    const codec = await createErasureCodec();
+    const hasher = await createCellHasher();
+    const params = { k: 2, m: 1, blockSize: BLOCK_SIZE, cellSize: 256 };
+    const data = pseudoRandom("given", 2 * BLOCK_SIZE);
+    const marker = new Uint8Array(32).fill(7);
+    const done = await encodeStripe(codec, hasher, data.slice(), params, undefined, [marker]);
+    expect(done.digests.subarray(0, 32)).toEqual(marker);
+    const plain = await encodeStripe(codec, hasher, data.slice(), params);
+    expect(done.digests.subarray(32)).toEqual(plain.digests.subarray(32));
+    await expect(
+      encodeStripe(codec, hasher, data.slice(), params, undefined, [new Uint8Array(31)]),
+    ).rejects.toMatchObject({ name: "InvalidParameterError", field: "known" });
+    await expect(
+      encodeStripe(codec, hasher, data.slice(), params, undefined, [marker, marker, marker]),
+    ).rejects.toMatchObject({ field: "known" });
+  });
+
   it("fails with the encoder's or the sink's error, and names bad parameters", async () => {
     const failing = { encode: async () => Promise.reject(new Error("encoder broke")) };
     await expect(
