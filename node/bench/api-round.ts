@@ -12,6 +12,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { NODE_FLAGS } from "../bin/node-flags.ts";
+import { cpuSeconds } from "./cpu-seconds.ts";
 
 /** The compiled node, as `npm start` runs it (`npm run bench:data` builds it first). */
 const BIN = fileURLToPath(new URL("../dist/bin/cairn.js", import.meta.url));
@@ -63,15 +65,6 @@ function peakRssMiB(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
-/** CPU seconds (user + system, all threads) that `pid` has used, from /proc (Linux). */
-function cpuSeconds(pid: number, thread?: number): number {
-  const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
-  // Fields after the command name, which is in parentheses and may contain spaces.
-  const fields = readFileSync(path, "utf8").split(") ")[1]?.split(" ") ?? [];
-  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** CPU seconds per thread name (libuv's pool, V8's GC helpers, workers...) of `pid`. */
 function cpuByThreadName(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
@@ -101,7 +94,17 @@ export async function measureApiRound(
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    [BIN, "start", "--data-dir", dataDir, "--api-port", String(port), "--wallet-dev-account", "provider1"],
+    [
+      ...NODE_FLAGS,
+      BIN,
+      "start",
+      "--data-dir",
+      dataDir,
+      "--api-port",
+      String(port),
+      "--wallet-dev-account",
+      "provider1",
+    ],
     {
       env: { ...process.env, CAIRN_API_TOKEN: TOKEN, CAIRN_LOG_LEVEL: "warn" },
       stdio: ["ignore", "ignore", "inherit"],

@@ -9,6 +9,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { NODE_FLAGS } from "../../node/bin/node-flags.ts";
 import { build, stale } from "../../node/scripts/build.ts";
 import { REPO_ROOT } from "../chain/paths.ts";
 import { spawnLogged, stopProcess, type ManagedProcess } from "../chain/proc.ts";
@@ -98,6 +99,7 @@ export async function startStackNode(options: StartNodeOptions): Promise<StackNo
   mkdirSync(dataDir, { recursive: true });
   const apiUrl = `http://127.0.0.1:${spec.apiPort}`;
   const args = [
+    ...NODE_FLAGS,
     CAIRN_BIN,
     "start",
     "--data-dir",
