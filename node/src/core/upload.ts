@@ -135,7 +135,9 @@ export async function uploadData(source: ByteSource, options: UploadOptions): Pr
   const importSink: BlockSink = (block) => {
     const { code, multihash } = block.cid;
     if (code === raw.code && multihash.code === sha256.code && block.bytes.length === blockSize)
-      leafDigests.set(block.bytes, multihash.digest);
+      // A copy: the digest may be a view into a pooled buffer, which a worker message would
+      // carry whole.
+      leafDigests.set(block.bytes, new Uint8Array(multihash.digest));
     return onBlock(block);
   };
 
