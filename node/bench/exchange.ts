@@ -22,6 +22,9 @@
  * Clients keep blocks in memory, as Helia's client does by default, so the figures compare
  * protocols rather than this machine's fsync. Providers serve from the durable FsBlockstore.
  *
+ * `--verbose` also prints, for every transfer, the CPU seconds of the client (this process)
+ * and of each serving process, and each provider's share of a download.
+ *
  * Roles: the same file runs as a child process with `--role` (raw-server, provider,
  * helia-provider); a child prints one JSON line when ready and exits when stdin closes.
  */
@@ -53,6 +56,7 @@ import { createBlockstore } from "../src/store/blocks/index.ts";
 import { createMetadataStore, MIGRATIONS } from "../src/store/metadata/index.ts";
 import { devAccount } from "../../scripts/lib/dev-accounts.ts";
 import { testTransactionSender } from "../test/helpers/test-sender.ts";
+import { cpuSeconds } from "./cpu-seconds.ts";
 
 const MiB = 1024 * 1024;
 const BLOCK = 256 * 1024;
@@ -275,45 +279,71 @@ async function child(args: string[]): Promise<Child> {
   return c;
 }
 
+function pidsOf(servers: Child[]): number[] {
+  return servers.map((c) => c.process.pid as number);
+}
+
 async function stopChild(c: Child): Promise<void> {
   const exited = new Promise((resolve) => c.process.once("exit", resolve));
   c.process.stdin?.end();
   await exited;
 }
 
-/** One transfer's MiB/s. */
-async function timed(run: () => Promise<number>): Promise<number> {
+/**
+ * One transfer's MiB/s. With --verbose it also prints the CPU seconds that this process
+ * (the client) and the serving processes spent on it: the machine has two cores, so a
+ * transfer is as fast as the CPU both sides need per byte allows.
+ */
+async function timed(run: () => Promise<number>, servers: number[] = []): Promise<number> {
+  const cpuBefore = [process.pid, ...servers].map((pid) => cpuSeconds(pid));
   const started = performance.now();
   const bytes = await run();
-  return bytes / MiB / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  if (values.verbose) {
+    const [client, ...serving] = [process.pid, ...servers].map(
+      (pid, i) => cpuSeconds(pid) - (cpuBefore[i] as number),
+    );
+    const onServers = serving.map((used) => used.toFixed(2)).join(" + ");
+    console.error(
+      `  ${(bytes / MiB).toFixed(0)} MiB in ${seconds.toFixed(2)} s; CPU seconds: ` +
+        `client ${client?.toFixed(2)}, servers ${onServers || "-"}`,
+    );
+  }
+  return bytes / MiB / seconds;
 }
 
-async function measureRaw(addr: string): Promise<number> {
+async function measureRaw(server: Child): Promise<number> {
   const net = await network();
   await net.start();
   try {
-    return await timed(async () => {
-      const stream = await net.dialProtocol(multiaddr(addr), RAW_PROTOCOL);
-      let bytes = 0;
-      for await (const chunk of stream) bytes += chunk.byteLength;
-      return bytes;
-    });
+    return await timed(
+      async () => {
+        const stream = await net.dialProtocol(multiaddr(server.ready.addr as string), RAW_PROTOCOL);
+        let bytes = 0;
+        for await (const chunk of stream) bytes += chunk.byteLength;
+        return bytes;
+      },
+      pidsOf([server]),
+    );
   } finally {
     await net.stop();
   }
 }
 
-async function measureHelia(addr: string, root: string): Promise<number> {
+async function measureHelia(server: Child): Promise<number> {
   const helia = await heliaNode();
   const { unixfs } = await import("@helia/unixfs");
   try {
-    await helia.libp2p.dial(multiaddr(addr));
-    return await timed(async () => {
-      let bytes = 0;
-      // A string, not our CID: Helia checks CIDs against its own copy of multiformats.
-      for await (const chunk of unixfs(helia).cat(root as never)) bytes += chunk.byteLength;
-      return bytes;
-    });
+    await helia.libp2p.dial(multiaddr(server.ready.addr as string));
+    return await timed(
+      async () => {
+        let bytes = 0;
+        // A string, not our CID: Helia checks CIDs against its own copy of multiformats.
+        for await (const chunk of unixfs(helia).cat(server.ready.root as never)) bytes += chunk.byteLength;
+        return bytes;
+      },
+      pidsOf([server]),
+    );
   } finally {
     await helia.stop();
   }
@@ -345,7 +375,8 @@ async function collectGarbage(): Promise<void> {
   gc();
 }
 
-async function measureExchange(addrs: string[], cids: CID[], payer?: ChannelExchangePayer): Promise<number> {
+async function measureExchange(servers: Child[], cids: CID[], payer?: ChannelExchangePayer): Promise<number> {
+  const addrs = servers.map((c) => c.ready.addr as string);
   const net = await network();
   const exchange = createExchange({ network: net, blockstore: memoryStore(), logger: log, payer });
   await exchange.start();
@@ -370,7 +401,7 @@ async function measureExchange(addrs: string[], cids: CID[], payer?: ChannelExch
       }
       await download.close();
       return bytes;
-    });
+    }, pidsOf(servers));
   } finally {
     await exchange.stop();
     await net.stop();
@@ -494,17 +525,12 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       const round: Record<string, number> = {};
       const transfers: Array<[string, () => Promise<number>]> = [];
-      if (raw !== undefined) transfers.push(["bare", () => measureRaw(raw.ready.addr as string)]);
-      if (heliaProvider !== undefined) {
-        const { addr, root } = heliaProvider.ready;
-        transfers.push(["helia", () => measureHelia(addr as string, root as string)]);
-      }
-      if (unpaid !== undefined) {
-        transfers.push(["unpaid", () => measureExchange([unpaid.ready.addr as string], cids)]);
-      }
+      if (raw !== undefined) transfers.push(["bare", () => measureRaw(raw)]);
+      if (heliaProvider !== undefined) transfers.push(["helia", () => measureHelia(heliaProvider)]);
+      if (unpaid !== undefined) transfers.push(["unpaid", () => measureExchange([unpaid], cids)]);
       if (paid !== undefined) {
         const { child: paidChild, payer } = paid;
-        transfers.push(["paid", () => measureExchange([paidChild.ready.addr as string], cids, payer)]);
+        transfers.push(["paid", () => measureExchange([paidChild], cids, payer)]);
       }
       // One untimed pass first, so no figure carries the JIT's and the connections' warm-up.
       if (r === 0) for (const [, transfer] of transfers) await transfer();
@@ -514,6 +540,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < transfers.length; i++) {
         const [key, transfer] = transfers[(i + r) % transfers.length] as [string, () => Promise<number>];
         await collectGarbage();
+        if (values.verbose) console.error(`${key}, round ${r + 1}:`);
         round[key] = await transfer();
       }
       if (round.bare !== undefined) record("bareLibp2pMiBps", round.bare);
@@ -534,10 +561,9 @@ async function main(): Promise<void> {
         [0, 1, 2, 3].map(() => child(["--role", "provider", "--store", storeRoot, "--rate", String(rate)])),
       );
       console.error(`multi-source: each provider limited to ${(rate / MiB).toFixed(1)} MiB/s`);
-      const addrs = limited.map((c) => c.ready.addr as string);
       for (let r = 0; r < rounds; r++) {
-        const one = await measureExchange(addrs.slice(0, 1), cids);
-        const four = await measureExchange(addrs, cids);
+        const one = await measureExchange(limited.slice(0, 1), cids);
+        const four = await measureExchange(limited, cids);
         console.error(`multi-source: one ${one.toFixed(1)} MiB/s, four ${four.toFixed(1)} MiB/s`);
         record("multiSourceSpeedup", four / one);
       }
