@@ -439,6 +439,8 @@ export class TransactionManager implements TransactionSender, Startable {
     // clients (@ethereumjs/client) index receipts a little after the block, so "taken by
     // someone else" is only concluded a few blocks later.
     let nonceUsedAt: bigint | undefined;
+    /** Whether a version was re-sent after the node lost it, and the nonce had moved. */
+    let lostThenMoved = false;
     for (;;) {
       await sleep(this.#pollMs);
       this.#checkAbort(options, label, attempt.hashes);
@@ -467,6 +469,9 @@ export class TransactionManager implements TransactionSender, Startable {
         if (await this.#knownByNode(attempt)) continue;
         nonceUsedAt ??= head;
         if (head < nonceUsedAt + RECEIPT_GRACE_BLOCKS) continue;
+        // A version the node had lost, and the nonce then used by another transaction: the
+        // write never happened, so it starts over with a new nonce.
+        if (lostThenMoved) return "retry";
         throw new NonceTakenError(
           `nonce ${attempt.nonce} of ${this.address} was used by a transaction this node did not send (${label})`,
         );
@@ -475,7 +480,17 @@ export class TransactionManager implements TransactionSender, Startable {
         // Lost (an RPC restart dropped its pool): send the newest version again.
         this.#log.info("transaction unknown to the node; sending it again", { label, nonce: attempt.nonce });
         const resent = await this.#broadcast(attempt, write, label);
-        if (resent === "nonce-moved") return "retry";
+        if (resent === "nonce-moved") {
+          // Used by another transaction, or by our own version, mined while the node did not
+          // report it: @ethereumjs/client may answer a pending transaction as unknown and
+          // index its receipt late. Starting over now would make the write twice (seen with
+          // `register`: the second one reverted as already registered), so the receipt gets
+          // the same grace as a nonce found used above.
+          lostThenMoved = true;
+          nonceUsedAt ??= head;
+          if (head < nonceUsedAt + RECEIPT_GRACE_BLOCKS) continue;
+          return "retry";
+        }
         if (resent === "underpriced") await this.#bump(attempt, write, label, head);
         continue;
       }

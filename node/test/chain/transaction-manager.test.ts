@@ -1,4 +1,13 @@
-import { createTestClient, createWalletClient, http, type PublicClient, zeroHash } from "viem";
+import {
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  custom,
+  http,
+  type PublicClient,
+  toHex,
+  zeroHash,
+} from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ContractRevertError,
@@ -207,6 +216,45 @@ describe("TransactionManager on a real chain", () => {
     expect((await restarted.send(recordSeed(5n))).receipt.status).toBe("success");
     sender.stop();
     restarted.stop();
+  });
+
+  it("waits out a node that reports its mined transaction late, and makes the write once", async () => {
+    // What @ethereumjs/client did under `npm start`: for a while after the transaction was
+    // sent, it answered it as unknown, had no receipt, and still counted the old nonce as
+    // the latest. The re-send then met "nonce too low" (it was mined), and starting over
+    // would have made the write a second time.
+    const account = devnet.account("client1");
+    const nonceBefore = await client.getTransactionCount({ address: account.address });
+    let lateUntil = Number.POSITIVE_INFINITY;
+    const lagging = createPublicClient({
+      chain: devnet.chain,
+      cacheTime: 0,
+      transport: custom({
+        async request({ method, params }) {
+          if (Date.now() < lateUntil) {
+            if (method === "eth_getTransactionByHash" || method === "eth_getTransactionReceipt") return null;
+            if (method === "eth_getTransactionCount" && (params as unknown[])[1] === "latest")
+              return toHex(nonceBefore);
+          }
+          return client.request({ method, params } as never);
+        },
+      }),
+    });
+    const { logger, lines } = captureLogger("chain:tx");
+    const sender = createTransactionManager(
+      { publicClient: lagging as PublicClient, account, logger },
+      { chainId: devnet.chain.id, pollIntervalMs: 50 },
+    );
+    await sender.start();
+    const sending = sender.send(recordSeed(7n), { label: "late-receipt" });
+    await until(() => lines.filter((l) => l.includes("sending it again")).length >= 3);
+    lateUntil = Date.now() + 300;
+    const sent = await sending;
+    expect(sent.receipt.status).toBe("success");
+    expect(lines.filter((l) => l.includes("sending it again")).length).toBeGreaterThanOrEqual(3);
+    // One transaction: the nonce moved by one, not two.
+    expect(await client.getTransactionCount({ address: account.address })).toBe(nonceBefore + 1);
+    sender.stop();
   });
 
   it("survives the RPC going away with a transaction pending, and re-sends it", async () => {
