@@ -1,8 +1,10 @@
 /**
  * Following the chain: each step checks that the store's head is still on the chain
  * (else reverts to the newest block both agree on: a reorg), then indexes the next range
- * of blocks up to the chain's head, committing every block with logs and the range's end.
+ * of blocks up to the chain's head (the newest block whose logs the client has saved),
+ * committing every block with logs and the range's end.
  */
+import { executedHead } from "@cairn/node/executed-head";
 import type { Block, Hex, PublicClient } from "viem";
 import { ChainMoved, blockInput, fetchBlocks, pointerOf, type SubgraphRunner } from "./runner.ts";
 
@@ -62,8 +64,13 @@ export async function syncStep(
   const { batchSize = 2000, confirmations = 0, log = () => {} } = options;
   const revertedTo = await handleReorg(runner, client, log);
   // A fresh head each step: viem caches the block number for 4 s by default.
-  const chainHead = Number(await client.getBlockNumber({ cacheTime: 0 })) - confirmations;
+  const reportedHead = Number(await client.getBlockNumber({ cacheTime: 0 })) - confirmations;
   const from = (runner.store.head()?.number ?? runner.startBlock - 1) + 1;
+  // Blocks sealed but not yet executed wait for the next poll (see executed-head.ts).
+  const chainHead =
+    from > reportedHead
+      ? reportedHead
+      : Number(await executedHead(client, BigInt(from), BigInt(reportedHead)));
   if (from > chainHead) {
     return { head: from - 1, caughtUp: true, ...(revertedTo === undefined ? {} : { revertedTo }) };
   }

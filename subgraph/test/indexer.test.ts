@@ -1,6 +1,7 @@
 /**
  * The local indexer against a chain that moves: it follows new blocks, keeps its store
- * across a restart (resuming, not reindexing), and reverts a reorg's orphaned blocks.
+ * across a restart (resuming, not reindexing), reverts a reorg's orphaned blocks, and
+ * waits for blocks that the client has sealed but not yet executed.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -27,10 +28,24 @@ describe("local indexer", () => {
   let indexer: Indexer | undefined;
   const lines: string[] = [];
 
+  // Like @ethereumjs/client: blocks from `unexecutedFrom` on are on the chain, but have
+  // no receipts or logs yet.
+  let unexecutedFrom = Number.POSITIVE_INFINITY;
+  const executed = (blockNumber: unknown) => Number(BigInt(blockNumber as string)) < unexecutedFrom;
+  function executeLate(method: string, result: unknown): unknown {
+    if (method === "eth_getLogs") {
+      return (result as { blockNumber: string }[]).filter((log) => executed(log.blockNumber));
+    }
+    if (method === "eth_getTransactionReceipt" && result !== null) {
+      return executed((result as { blockNumber: string }).blockNumber) ? result : null;
+    }
+    return result;
+  }
+
   before(async () => {
     connection = await network.create();
     ({ cairn, deployment } = await deployForIndexing(connection));
-    rpc = await serveRpc(connection);
+    rpc = await serveRpc(connection, executeLate);
     chainId = await cairn.publicClient.getChainId();
     dataDir = mkdtempSync(join(tmpdir(), "cairn-indexer-"));
   });
@@ -157,5 +172,23 @@ describe("local indexer", () => {
       lines.some((line) => line.startsWith("reorg:")),
       "it logged the reorg",
     );
+  });
+
+  it("does not index past a block that the client has not executed yet", async () => {
+    assert.ok(indexer);
+    await indexer.waitForBlock(await head());
+    unexecutedFrom = (await head()) + 1;
+    const late = await openChannel(parseEther("4"));
+    await cairn.networkHelpers.mine(3);
+    // Many polls (every 50 ms) while the channel's block is sealed but not executed.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.ok((indexer.head() as number) < unexecutedFrom, `it waits below block ${unexecutedFrom}`);
+
+    unexecutedFrom = Number.POSITIVE_INFINITY;
+    await indexer.waitForBlock(await head());
+    const data = await query<{ paymentChannel: { deposited: string } | null }>(
+      `{ paymentChannel(id: "${late}") { deposited } }`,
+    );
+    assert.equal(data.paymentChannel?.deposited, parseEther("4").toString(), "the block's event was indexed");
   });
 });

@@ -1,10 +1,17 @@
-/** Serves Hardhat's in-process chain over HTTP JSON-RPC, so the indexer reads it by URL. */
+/**
+ * Serves Hardhat's in-process chain over HTTP JSON-RPC, so the indexer reads it by URL.
+ * `reshape` may change an answer before it is sent, so a test can give the chain another
+ * client's habits.
+ */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { NetworkConnection } from "hardhat/types/network";
 
+export type ReshapeAnswer = (method: string, result: unknown) => unknown;
+
 export async function serveRpc(
   connection: NetworkConnection,
+  reshape: ReshapeAnswer = (_method, result) => result,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -15,7 +22,7 @@ export async function serveRpc(
     const one = async (call: { id: number; method: string; params?: unknown[] }) => {
       try {
         const result = await connection.provider.request({ method: call.method, params: call.params ?? [] });
-        return { jsonrpc: "2.0", id: call.id, result };
+        return { jsonrpc: "2.0", id: call.id, result: reshape(call.method, result) };
       } catch (error) {
         return { jsonrpc: "2.0", id: call.id, error: { code: -32000, message: (error as Error).message } };
       }

@@ -14,6 +14,7 @@ import {
 } from "./constants.ts";
 import { type BlockRef, CursorStore } from "./cursor-store.ts";
 import { InvalidChainOptionError } from "./errors.ts";
+import { executedHead } from "./executed-head.ts";
 import { isTransportError } from "./rpc-errors.ts";
 
 /** A contract the watcher reads events of, from the block it was deployed in. */
@@ -89,7 +90,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * each event exactly once to the handlers subscribed before `start()`.
  *
  * - Confirmations: only blocks `confirmations` under the head are read, so a reorg no
- *   deeper than that is never seen.
+ *   deeper than that is never seen; and only blocks the client has executed, whose logs
+ *   it has saved (`executedHead`).
  * - Deeper reorgs: every poll first checks that the cursor's block still has the stored
  *   hash. If not, it walks back through stored checkpoints to the newest one still on the
  *   chain, rewinds there and re-scans; events of the new blocks are delivered (they have
@@ -255,8 +257,10 @@ export class ChainWatcher implements Startable {
     const store = this.#mustStore();
     const head = await this.#client.getBlockNumber({ cacheTime: 0 });
     let cursor = await this.#checkForReorg(store, store.cursor());
-    const safe = head - this.#confirmations;
     let from = cursor === undefined ? this.#fromBlock : cursor.number + 1n;
+    const confirmed = head - this.#confirmations;
+    // Confirmed is not always executed: see executed-head.ts.
+    const safe = from > confirmed ? confirmed : await executedHead(this.#client, from, confirmed);
     while (from <= safe && !this.#stopping) {
       const to = from + this.#batch - 1n < safe ? from + this.#batch - 1n : safe;
       const { logs, end } = await this.#logsBetween(from, to);

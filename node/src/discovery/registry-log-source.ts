@@ -1,11 +1,12 @@
 /**
- * Where the directory's logs come from. `RegistryLogSource` is the seam: the chain
- * watcher (node/src/chain) will implement it with reorg handling; until then
- * `pollRegistryLogs` reads them with viem's getLogs, from the registry's deploy block,
- * in ranges, and then polls for new blocks, applying only logs `confirmations` deep.
+ * Where the directory's logs come from. `RegistryLogSource` is the seam, so a test or
+ * another reader can feed the directory; `pollRegistryLogs`, the daemon's, reads them with
+ * viem's getLogs, from the registry's deploy block, in ranges, and then polls for new
+ * blocks, applying only logs `confirmations` deep in blocks the client has executed.
  */
 import type { Address, PublicClient } from "viem";
 import type { Logger } from "../logging/index.ts";
+import { type ExecutedHeadClient, executedHead } from "../chain/executed-head.ts";
 import { DEFAULT_CONFIRMATIONS, DEFAULT_MAX_BLOCK_RANGE, DEFAULT_POLL_INTERVAL } from "./constants.ts";
 import { InvalidDiscoveryConfigError, RegistrySyncError } from "./errors.ts";
 import { decodeRegistryLogs, type RegistryLog } from "./registry-events.ts";
@@ -34,7 +35,7 @@ export interface RegistryLogSource {
 }
 
 export interface PollingSourceInit {
-  client: Pick<PublicClient, "getBlockNumber" | "getLogs">;
+  client: Pick<PublicClient, "getBlockNumber" | "getLogs"> & ExecutedHeadClient;
   /** The ProviderRegistry's address. */
   address: Address;
   /** ms between polls once caught up. @default DEFAULT_POLL_INTERVAL (2 s) */
@@ -74,7 +75,9 @@ export function pollRegistryLogs(init: PollingSourceInit): RegistryLogSource {
       let next = fromBlock;
       while (!signal.aborted) {
         try {
-          const head = (await init.client.getBlockNumber({ cacheTime: 0 })) - confirmations;
+          const confirmed = (await init.client.getBlockNumber({ cacheTime: 0 })) - confirmations;
+          // Confirmed is not always executed: see executed-head.ts.
+          const head = next > confirmed ? confirmed : await executedHead(init.client, next, confirmed);
           while (next <= head && !signal.aborted) {
             const to = next + range - 1n < head ? next + range - 1n : head;
             let raw: Awaited<ReturnType<typeof init.client.getLogs>>;

@@ -1,5 +1,13 @@
 import { join } from "node:path";
-import { createTestClient, createWalletClient, type Hash, http, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  custom,
+  type Hash,
+  http,
+  type PublicClient,
+} from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cairnContracts,
@@ -61,11 +69,11 @@ describe("ChainWatcher on a real chain", () => {
     return hash;
   }
 
-  function watcherOn(store: MetadataStore, name: string, pollIntervalMs = 50) {
+  function watcherOn(store: MetadataStore, name: string, pollIntervalMs = 50, publicClient = client) {
     const metrics = createMetricsRegistry({ defaultMetrics: false });
     const { logger, lines } = captureLogger("chain:watcher");
     const watcher = createChainWatcher(
-      { publicClient: client, metadata: store, logger, metrics },
+      { publicClient, metadata: store, logger, metrics },
       {
         name,
         contracts: cairnContracts(devnet.chain.id, devnet.contracts),
@@ -118,6 +126,42 @@ describe("ChainWatcher on a real chain", () => {
     expect(seenTxs(store)).toEqual([...before, after]);
     expect(second.delivered.map((e) => e.transactionHash)).toEqual([after]);
     await second.watcher.stop();
+    store.stop();
+  });
+
+  it("waits for blocks the client has sealed but not executed, then delivers their events", async () => {
+    // Like @ethereumjs/client: blocks from `unexecutedFrom` on are on the chain, but have
+    // no receipts or logs yet.
+    let unexecutedFrom = 2n ** 64n;
+    const executed = (blockNumber: unknown) => BigInt(blockNumber as string) < unexecutedFrom;
+    const lateClient = createPublicClient({
+      chain: devnet.chain,
+      cacheTime: 0,
+      transport: custom({
+        async request({ method, params }) {
+          const result = await client.request({ method, params } as never);
+          if (method === "eth_getLogs")
+            return (result as { blockNumber: string }[]).filter((log) => executed(log.blockNumber));
+          if (method === "eth_getTransactionReceipt" && result !== null)
+            return executed((result as { blockNumber: string }).blockNumber) ? result : null;
+          return result;
+        },
+      }),
+    }) as PublicClient;
+    const store = metadataStore(join(folder.path, "unexecuted.sqlite"), [SEEN_SCHEMA]);
+    const { watcher } = watcherOn(store, "unexecuted", 50, lateClient);
+    watcher.start();
+    unexecutedFrom = (await client.getBlockNumber()) + 1n;
+    const late = await openChannel();
+    await settle(watcher);
+    await devnet.mine(CONFIRMATIONS);
+    await watcher.poll();
+    expect(seenTxs(store)).not.toContain(late);
+
+    unexecutedFrom = 2n ** 64n;
+    await watcher.poll();
+    expect(seenTxs(store)).toContain(late);
+    await watcher.stop();
     store.stop();
   });
 
