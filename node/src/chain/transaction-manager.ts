@@ -384,7 +384,7 @@ export class TransactionManager implements TransactionSender, Startable {
     attempt: Attempt,
     write: ContractWrite,
     label: string,
-  ): Promise<"sent" | "nonce-moved" | "underpriced"> {
+  ): Promise<"sent" | "known" | "nonce-moved" | "underpriced"> {
     const serialized = await this.#account.signTransaction({
       chainId: this.#chainId,
       type: "eip1559",
@@ -412,7 +412,7 @@ export class TransactionManager implements TransactionSender, Startable {
         return "sent";
       }
       const refusal = classifySendError(err);
-      if (refusal === "known") return "sent";
+      if (refusal === "known") return "known";
       if (refusal === "underpriced") {
         // Below the base fee, or too small a step over the version the node has: the watch
         // loop prices it again.
@@ -477,9 +477,15 @@ export class TransactionManager implements TransactionSender, Startable {
         );
       }
       if (!(await this.#knownByNode(attempt))) {
-        // Lost (an RPC restart dropped its pool): send the newest version again.
-        this.#log.info("transaction unknown to the node; sending it again", { label, nonce: attempt.nonce });
+        // Lost (an RPC restart dropped its pool), or only pending: @ethereumjs/client answers
+        // a transaction by hash once it is mined. Sending the newest version again tells.
         const resent = await this.#broadcast(attempt, write, label);
+        if (resent === "known") continue; // pending in the node's pool: nothing was lost
+        this.#log.info("transaction unknown to the node; sent it again", {
+          label,
+          nonce: attempt.nonce,
+          answer: resent,
+        });
         if (resent === "nonce-moved") {
           // Used by another transaction, or by our own version, mined while the node did not
           // report it: @ethereumjs/client may answer a pending transaction as unknown and

@@ -218,6 +218,46 @@ describe("TransactionManager on a real chain", () => {
     restarted.stop();
   });
 
+  it("leaves a pending transaction alone when the node knows it only by its pool", async () => {
+    // @ethereumjs/client answers eth_getTransactionByHash only for mined transactions; a
+    // re-send of a pending one is refused as already known, which is no loss.
+    const account = devnet.account("client2");
+    const nonceBefore = await client.getTransactionCount({ address: account.address });
+    const byMinedOnly = createPublicClient({
+      chain: devnet.chain,
+      cacheTime: 0,
+      transport: custom({
+        async request({ method, params }) {
+          if (method === "eth_getTransactionByHash") {
+            const receipt = await client.request({ method: "eth_getTransactionReceipt", params } as never);
+            if (receipt === null) return null;
+          }
+          return client.request({ method, params } as never);
+        },
+      }),
+    });
+    const { logger, lines } = captureLogger("chain:tx");
+    const sender = createTransactionManager(
+      { publicClient: byMinedOnly as PublicClient, account, logger },
+      { chainId: devnet.chain.id, pollIntervalMs: 50 },
+    );
+    await sender.start();
+    const anvil = createTestClient({ mode: "anvil", transport: http(devnet.rpcUrl) });
+    await anvil.setAutomine(false);
+    try {
+      const sending = sender.send(recordSeed(4n), { label: "pool-only" });
+      await until(() => lines.some((l) => l.includes('"msg":"sent"')));
+      await new Promise((resolve) => setTimeout(resolve, 500)); // about ten polls, pending
+      await anvil.mine({ blocks: 1 });
+      expect((await sending).receipt.status).toBe("success");
+    } finally {
+      await anvil.setAutomine(true);
+    }
+    expect(lines.filter((l) => l.includes("sent it again"))).toEqual([]);
+    expect(await client.getTransactionCount({ address: account.address })).toBe(nonceBefore + 1);
+    sender.stop();
+  });
+
   it("waits out a node that reports its mined transaction late, and makes the write once", async () => {
     // What @ethereumjs/client did under `npm start`: for a while after the transaction was
     // sent, it answered it as unknown, had no receipt, and still counted the old nonce as
@@ -247,11 +287,11 @@ describe("TransactionManager on a real chain", () => {
     );
     await sender.start();
     const sending = sender.send(recordSeed(7n), { label: "late-receipt" });
-    await until(() => lines.filter((l) => l.includes("sending it again")).length >= 3);
+    await until(() => lines.filter((l) => l.includes("sent it again")).length >= 3);
     lateUntil = Date.now() + 300;
     const sent = await sending;
     expect(sent.receipt.status).toBe("success");
-    expect(lines.filter((l) => l.includes("sending it again")).length).toBeGreaterThanOrEqual(3);
+    expect(lines.filter((l) => l.includes("sent it again")).length).toBeGreaterThanOrEqual(3);
     // One transaction: the nonce moved by one, not two.
     expect(await client.getTransactionCount({ address: account.address })).toBe(nonceBefore + 1);
     sender.stop();
@@ -272,7 +312,7 @@ describe("TransactionManager on a real chain", () => {
     const sent = await sending;
     expect(sent.receipt.status).toBe("success");
     expect(lines.some((l) => l.includes("RPC error"))).toBe(true);
-    expect(lines.some((l) => l.includes("sending it again"))).toBe(true);
+    expect(lines.some((l) => l.includes("sent it again"))).toBe(true);
     expect(zeroHash).not.toBe(sent.hash);
     sender.stop();
   }, 30_000);
