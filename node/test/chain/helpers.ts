@@ -1,16 +1,28 @@
 /**
  * Shared pieces of the chain and market tests: a devnet whose anvil can be restarted on
  * the same port with its state (blocks and hashes included), a metadata store with the
- * chain (and market) tables, a logger that keeps its lines, and metric readers.
+ * chain (and market) tables, a logger that keeps its lines, metric readers, clients that
+ * give the chain another node's habits, and a transaction that emits an event.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { createTestClient, type Hex, hexToBytes, http } from "viem";
+import {
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  custom,
+  type Hex,
+  hexToBytes,
+  http,
+  type PublicClient,
+  type TransactionReceipt,
+} from "viem";
 import { anvilBinary } from "../../../scripts/chain/paths.ts";
 import { CHAIN_SCHEMA } from "../../src/chain/index.ts";
+import { paymentChannelsAbi } from "../../src/generated/contracts.ts";
 import { type Logger, LogManager } from "../../src/logging/index.ts";
 import type { Registry } from "../../src/metrics/index.ts";
 import { createMetadataStore, type MetadataStore, MIGRATIONS } from "../../src/store/metadata/index.ts";
@@ -159,4 +171,65 @@ export async function startRestartableDevnet(): Promise<RestartableDevnet> {
       folder.remove();
     },
   };
+}
+
+/** One call to the chain, and a way to pass it on unchanged. */
+export type Interposer = (
+  call: { method: string; params: unknown },
+  forward: () => Promise<unknown>,
+) => unknown;
+
+/** A client whose every call goes through `answer` on its way to `client`. */
+export function interposedClient(devnet: Devnet, client: PublicClient, answer: Interposer): PublicClient {
+  return createPublicClient({
+    chain: devnet.chain,
+    cacheTime: 0,
+    transport: custom({
+      request: async ({ method, params }) =>
+        answer({ method, params }, () => client.request({ method, params } as never)),
+    }),
+  }) as PublicClient;
+}
+
+/**
+ * A client that, like @ethereumjs/client, has blocks from `hold(block)` on sealed and not
+ * executed: they are on the chain, but have no receipts and no logs, until `release()`.
+ */
+export function lateExecution(devnet: Devnet, client: PublicClient) {
+  let unexecutedFrom: bigint | undefined;
+  const executed = (blockNumber: unknown) =>
+    unexecutedFrom === undefined || BigInt(blockNumber as string) < unexecutedFrom;
+  return {
+    client: interposedClient(devnet, client, async ({ method }, forward) => {
+      const result = await forward();
+      if (method === "eth_getLogs")
+        return (result as { blockNumber: string }[]).filter((log) => executed(log.blockNumber));
+      if (method === "eth_getTransactionReceipt" && result !== null)
+        return executed((result as { blockNumber: string }).blockNumber) ? result : null;
+      return result;
+    }),
+    hold(fromBlock: bigint) {
+      unexecutedFrom = fromBlock;
+    },
+    release() {
+      unexecutedFrom = undefined;
+    },
+  };
+}
+
+/** Opens a channel from client1 to provider1, one ChannelOpened event; its mined receipt. */
+export async function openChannel(devnet: Devnet, client: PublicClient): Promise<TransactionReceipt> {
+  const wallet = createWalletClient({
+    account: devnet.account("client1"),
+    chain: devnet.chain,
+    transport: http(devnet.rpcUrl),
+  });
+  const hash = await wallet.writeContract({
+    address: devnet.contracts.PaymentChannels.address,
+    abi: paymentChannelsAbi,
+    functionName: "open",
+    args: [devnet.account("provider1").address, 3600],
+    value: 1000n,
+  } as never);
+  return client.waitForTransactionReceipt({ hash });
 }

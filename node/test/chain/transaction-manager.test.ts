@@ -1,13 +1,4 @@
-import {
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
-  custom,
-  http,
-  type PublicClient,
-  toHex,
-  zeroHash,
-} from "viem";
+import { createTestClient, createWalletClient, http, type PublicClient, toHex, zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ContractRevertError,
@@ -17,7 +8,13 @@ import {
 } from "../../src/chain/index.ts";
 import { storageMarketAbi } from "../../src/generated/contracts.ts";
 import { createMetricsRegistry } from "../../src/metrics/index.ts";
-import { captureLogger, metricValue, type RestartableDevnet, startRestartableDevnet } from "./helpers.ts";
+import {
+  captureLogger,
+  interposedClient,
+  metricValue,
+  type RestartableDevnet,
+  startRestartableDevnet,
+} from "./helpers.ts";
 
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -53,6 +50,17 @@ describe("TransactionManager on a real chain", () => {
       { chainId: devnet.chain.id, pollIntervalMs: 50, ...extra },
     );
     return { sender, metrics, lines };
+  }
+
+  /** A started manager for `account` that reads the chain through `publicClient`. */
+  async function managerOver(publicClient: PublicClient, account: ReturnType<RestartableDevnet["account"]>) {
+    const { logger, lines } = captureLogger("chain:tx");
+    const sender = createTransactionManager(
+      { publicClient, account, logger },
+      { chainId: devnet.chain.id, pollIntervalMs: 50 },
+    );
+    await sender.start();
+    return { sender, lines };
   }
 
   it("simulates, sends, waits for the receipt, and counts it", async () => {
@@ -223,25 +231,12 @@ describe("TransactionManager on a real chain", () => {
     // re-send of a pending one is refused as already known, which is no loss.
     const account = devnet.account("client2");
     const nonceBefore = await client.getTransactionCount({ address: account.address });
-    const byMinedOnly = createPublicClient({
-      chain: devnet.chain,
-      cacheTime: 0,
-      transport: custom({
-        async request({ method, params }) {
-          if (method === "eth_getTransactionByHash") {
-            const receipt = await client.request({ method: "eth_getTransactionReceipt", params } as never);
-            if (receipt === null) return null;
-          }
-          return client.request({ method, params } as never);
-        },
-      }),
+    const byMinedOnly = interposedClient(devnet, client, async ({ method, params }, forward) => {
+      if (method !== "eth_getTransactionByHash") return forward();
+      const receipt = await client.request({ method: "eth_getTransactionReceipt", params } as never);
+      return receipt === null ? null : forward();
     });
-    const { logger, lines } = captureLogger("chain:tx");
-    const sender = createTransactionManager(
-      { publicClient: byMinedOnly as PublicClient, account, logger },
-      { chainId: devnet.chain.id, pollIntervalMs: 50 },
-    );
-    await sender.start();
+    const { sender, lines } = await managerOver(byMinedOnly, account);
     const anvil = createTestClient({ mode: "anvil", transport: http(devnet.rpcUrl) });
     await anvil.setAutomine(false);
     try {
@@ -266,26 +261,15 @@ describe("TransactionManager on a real chain", () => {
     const account = devnet.account("client1");
     const nonceBefore = await client.getTransactionCount({ address: account.address });
     let lateUntil = Number.POSITIVE_INFINITY;
-    const lagging = createPublicClient({
-      chain: devnet.chain,
-      cacheTime: 0,
-      transport: custom({
-        async request({ method, params }) {
-          if (Date.now() < lateUntil) {
-            if (method === "eth_getTransactionByHash" || method === "eth_getTransactionReceipt") return null;
-            if (method === "eth_getTransactionCount" && (params as unknown[])[1] === "latest")
-              return toHex(nonceBefore);
-          }
-          return client.request({ method, params } as never);
-        },
-      }),
+    const lagging = interposedClient(devnet, client, ({ method, params }, forward) => {
+      if (Date.now() < lateUntil) {
+        if (method === "eth_getTransactionByHash" || method === "eth_getTransactionReceipt") return null;
+        if (method === "eth_getTransactionCount" && (params as unknown[])[1] === "latest")
+          return toHex(nonceBefore);
+      }
+      return forward();
     });
-    const { logger, lines } = captureLogger("chain:tx");
-    const sender = createTransactionManager(
-      { publicClient: lagging as PublicClient, account, logger },
-      { chainId: devnet.chain.id, pollIntervalMs: 50 },
-    );
-    await sender.start();
+    const { sender, lines } = await managerOver(lagging, account);
     const sending = sender.send(recordSeed(7n), { label: "late-receipt" });
     await until(() => lines.filter((l) => l.includes("sent it again")).length >= 3);
     lateUntil = Date.now() + 300;

@@ -1,13 +1,5 @@
 import { join } from "node:path";
-import {
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
-  custom,
-  type Hash,
-  http,
-  type PublicClient,
-} from "viem";
+import { createTestClient, type Hash, http, type PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cairnContracts,
@@ -20,8 +12,10 @@ import { createMetricsRegistry } from "../../src/metrics/index.ts";
 import type { MetadataStore } from "../../src/store/metadata/index.ts";
 import {
   captureLogger,
+  lateExecution,
   metadataStore,
   metricValue,
+  openChannel as openChannelOn,
   type RestartableDevnet,
   startRestartableDevnet,
   tempFolder,
@@ -52,22 +46,7 @@ describe("ChainWatcher on a real chain", () => {
   });
 
   /** Opens a channel from client1: one ChannelOpened event per call. Returns the tx hash. */
-  async function openChannel(): Promise<Hash> {
-    const wallet = createWalletClient({
-      account: devnet.account("client1"),
-      chain: devnet.chain,
-      transport: http(devnet.rpcUrl),
-    });
-    const hash = await wallet.writeContract({
-      address: devnet.contracts.PaymentChannels.address,
-      abi: paymentChannelsAbi,
-      functionName: "open",
-      args: [devnet.account("provider1").address, 3600],
-      value: 1000n,
-    } as never);
-    await client.waitForTransactionReceipt({ hash });
-    return hash;
-  }
+  const openChannel = async (): Promise<Hash> => (await openChannelOn(devnet, client)).transactionHash;
 
   function watcherOn(store: MetadataStore, name: string, pollIntervalMs = 50, publicClient = client) {
     const metrics = createMetricsRegistry({ defaultMetrics: false });
@@ -130,35 +109,18 @@ describe("ChainWatcher on a real chain", () => {
   });
 
   it("waits for blocks the client has sealed but not executed, then delivers their events", async () => {
-    // Like @ethereumjs/client: blocks from `unexecutedFrom` on are on the chain, but have
-    // no receipts or logs yet.
-    let unexecutedFrom = 2n ** 64n;
-    const executed = (blockNumber: unknown) => BigInt(blockNumber as string) < unexecutedFrom;
-    const lateClient = createPublicClient({
-      chain: devnet.chain,
-      cacheTime: 0,
-      transport: custom({
-        async request({ method, params }) {
-          const result = await client.request({ method, params } as never);
-          if (method === "eth_getLogs")
-            return (result as { blockNumber: string }[]).filter((log) => executed(log.blockNumber));
-          if (method === "eth_getTransactionReceipt" && result !== null)
-            return executed((result as { blockNumber: string }).blockNumber) ? result : null;
-          return result;
-        },
-      }),
-    }) as PublicClient;
+    const chain = lateExecution(devnet, client);
     const store = metadataStore(join(folder.path, "unexecuted.sqlite"), [SEEN_SCHEMA]);
-    const { watcher } = watcherOn(store, "unexecuted", 50, lateClient);
+    const { watcher } = watcherOn(store, "unexecuted", 50, chain.client);
     watcher.start();
-    unexecutedFrom = (await client.getBlockNumber()) + 1n;
+    chain.hold((await client.getBlockNumber()) + 1n);
     const late = await openChannel();
     await settle(watcher);
     await devnet.mine(CONFIRMATIONS);
     await watcher.poll();
     expect(seenTxs(store)).not.toContain(late);
 
-    unexecutedFrom = 2n ** 64n;
+    chain.release();
     await watcher.poll();
     expect(seenTxs(store)).toContain(late);
     await watcher.stop();
