@@ -480,25 +480,28 @@ export class TransactionManager implements TransactionSender, Startable {
         // Lost (an RPC restart dropped its pool), or only pending: @ethereumjs/client answers
         // a transaction by hash once it is mined. Sending the newest version again tells.
         const resent = await this.#broadcast(attempt, write, label);
-        if (resent === "known") continue; // pending in the node's pool: nothing was lost
-        this.#log.info("transaction unknown to the node; sent it again", {
-          label,
-          nonce: attempt.nonce,
-          answer: resent,
-        });
-        if (resent === "nonce-moved") {
-          // Used by another transaction, or by our own version, mined while the node did not
-          // report it: @ethereumjs/client may answer a pending transaction as unknown and
-          // index its receipt late. Starting over now would make the write twice (seen with
-          // `register`: the second one reverted as already registered), so the receipt gets
-          // the same grace as a nonce found used above.
-          lostThenMoved = true;
-          nonceUsedAt ??= head;
-          if (head < nonceUsedAt + RECEIPT_GRACE_BLOCKS) continue;
-          return "retry";
+        if (resent !== "known") {
+          this.#log.info("transaction unknown to the node; sent it again", {
+            label,
+            nonce: attempt.nonce,
+            answer: resent,
+          });
+          if (resent === "nonce-moved") {
+            // Used by another transaction, or by our own version, mined while the node did
+            // not report it: @ethereumjs/client may answer a pending transaction as unknown
+            // and index its receipt late. Starting over now would make the write twice (seen
+            // with `register`: the second one reverted as already registered), so the
+            // receipt gets the same grace as a nonce found used above.
+            lostThenMoved = true;
+            nonceUsedAt ??= head;
+            if (head < nonceUsedAt + RECEIPT_GRACE_BLOCKS) continue;
+            return "retry";
+          }
+          if (resent === "underpriced") await this.#bump(attempt, write, label, head);
+          continue;
         }
-        if (resent === "underpriced") await this.#bump(attempt, write, label, head);
-        continue;
+        // Refused as already known: pending in the node's pool, so nothing was lost, and it
+        // may still need a higher fee.
       }
       if (
         head >= attempt.sentAtBlock + this.#bumpAfterBlocks ||

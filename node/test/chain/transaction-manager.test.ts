@@ -53,11 +53,15 @@ describe("TransactionManager on a real chain", () => {
   }
 
   /** A started manager for `account` that reads the chain through `publicClient`. */
-  async function managerOver(publicClient: PublicClient, account: ReturnType<RestartableDevnet["account"]>) {
+  async function managerOver(
+    publicClient: PublicClient,
+    account: ReturnType<RestartableDevnet["account"]>,
+    extra: Partial<ConstructorParameters<typeof TransactionManager>[1]> = {},
+  ) {
     const { logger, lines } = captureLogger("chain:tx");
     const sender = createTransactionManager(
       { publicClient, account, logger },
-      { chainId: devnet.chain.id, pollIntervalMs: 50 },
+      { chainId: devnet.chain.id, pollIntervalMs: 50, ...extra },
     );
     await sender.start();
     return { sender, lines };
@@ -226,9 +230,10 @@ describe("TransactionManager on a real chain", () => {
     restarted.stop();
   });
 
-  it("leaves a pending transaction alone when the node knows it only by its pool", async () => {
+  it("bumps, and does not re-send, a pending transaction that the node knows only by its pool", async () => {
     // @ethereumjs/client answers eth_getTransactionByHash only for mined transactions; a
-    // re-send of a pending one is refused as already known, which is no loss.
+    // re-send of a pending one is refused as already known, which is no loss, and the
+    // transaction is still priced up while it waits.
     const account = devnet.account("client2");
     const nonceBefore = await client.getTransactionCount({ address: account.address });
     const byMinedOnly = interposedClient(devnet, client, async ({ method, params }, forward) => {
@@ -236,19 +241,20 @@ describe("TransactionManager on a real chain", () => {
       const receipt = await client.request({ method: "eth_getTransactionReceipt", params } as never);
       return receipt === null ? null : forward();
     });
-    const { sender, lines } = await managerOver(byMinedOnly, account);
+    const { sender, lines } = await managerOver(byMinedOnly, account, { bumpAfterMs: 200 });
     const anvil = createTestClient({ mode: "anvil", transport: http(devnet.rpcUrl) });
     await anvil.setAutomine(false);
     try {
       const sending = sender.send(recordSeed(4n), { label: "pool-only" });
       await until(() => lines.some((l) => l.includes('"msg":"sent"')));
-      await new Promise((resolve) => setTimeout(resolve, 500)); // about ten polls, pending
+      await until(() => lines.some((l) => l.includes("fee bumped")));
       await anvil.mine({ blocks: 1 });
       expect((await sending).receipt.status).toBe("success");
     } finally {
       await anvil.setAutomine(true);
     }
     expect(lines.filter((l) => l.includes("sent it again"))).toEqual([]);
+    expect(lines.some((l) => l.includes("fee bumped"))).toBe(true);
     expect(await client.getTransactionCount({ address: account.address })).toBe(nonceBefore + 1);
     sender.stop();
   });
