@@ -67,10 +67,7 @@ export async function syncStep(
   const reportedHead = Number(await client.getBlockNumber({ cacheTime: 0 })) - confirmations;
   const from = (runner.store.head()?.number ?? runner.startBlock - 1) + 1;
   // Blocks sealed but not yet executed wait for the next poll (see executed-head.ts).
-  const chainHead =
-    from > reportedHead
-      ? reportedHead
-      : Number(await executedHead(client, BigInt(from), BigInt(reportedHead)));
+  const chainHead = Number(await executedHead(client, BigInt(from), BigInt(reportedHead)));
   if (from > chainHead) {
     return { head: from - 1, caughtUp: true, ...(revertedTo === undefined ? {} : { revertedTo }) };
   }

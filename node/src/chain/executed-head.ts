@@ -35,7 +35,8 @@ async function hasReceipt(client: ExecutedHeadClient, hash: Hash): Promise<boole
 /**
  * The newest block in `from - 1`..`head` up to which every log can be read: `head` on a
  * client that saves receipts with the block, less while the newest blocks wait to be
- * executed. `from - 1` means that none of `from`..`head` is readable yet.
+ * executed. `from - 1` means that none of `from`..`head` is readable yet. With `from`
+ * past `head` there is nothing to check: it answers `head` without a call.
  */
 export async function executedHead(client: ExecutedHeadClient, from: bigint, head: bigint): Promise<bigint> {
   let readable = head;

@@ -260,7 +260,7 @@ export class ChainWatcher implements Startable {
     let from = cursor === undefined ? this.#fromBlock : cursor.number + 1n;
     const confirmed = head - this.#confirmations;
     // Confirmed is not always executed: see executed-head.ts.
-    const safe = from > confirmed ? confirmed : await executedHead(this.#client, from, confirmed);
+    const safe = await executedHead(this.#client, from, confirmed);
     while (from <= safe && !this.#stopping) {
       const to = from + this.#batch - 1n < safe ? from + this.#batch - 1n : safe;
       const { logs, end } = await this.#logsBetween(from, to);

@@ -77,7 +77,7 @@ export function pollRegistryLogs(init: PollingSourceInit): RegistryLogSource {
         try {
           const confirmed = (await init.client.getBlockNumber({ cacheTime: 0 })) - confirmations;
           // Confirmed is not always executed: see executed-head.ts.
-          const head = next > confirmed ? confirmed : await executedHead(init.client, next, confirmed);
+          const head = await executedHead(init.client, next, confirmed);
           while (next <= head && !signal.aborted) {
             const to = next + range - 1n < head ? next + range - 1n : head;
             let raw: Awaited<ReturnType<typeof init.client.getLogs>>;

@@ -45,6 +45,8 @@ describe("executedHead", () => {
     expect(await executedHead(late.client, first, head)).toBe(first - 1n);
     // Empty blocks alone are readable: they have no logs.
     expect(await executedHead(late.client, second + 1n, head)).toBe(head);
+    // A range that starts past the head has nothing to wait for.
+    expect(await executedHead(late.client, head + 1n, head)).toBe(head);
   });
 
   it("trusts blocks deeper than the check depth", async () => {
