@@ -12,6 +12,7 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import { type Hex, parseEther } from "viem";
 import { channelIdOf } from "../../node/src/core/index.ts";
+import { asIfUnexecuted } from "../../node/test/helpers/late-execution.ts";
 import type { Cairn } from "../../test/helpers/cairn.ts";
 import { type Indexer, type IndexerOptions, startIndexer } from "../runner/indexer.ts";
 import type { DeploymentSources } from "../runner/runner.ts";
@@ -30,17 +31,8 @@ describe("local indexer", () => {
 
   // Like @ethereumjs/client: blocks from `unexecutedFrom` on are on the chain, but have
   // no receipts or logs yet.
-  let unexecutedFrom = Number.POSITIVE_INFINITY;
-  const executed = (blockNumber: unknown) => Number(BigInt(blockNumber as string)) < unexecutedFrom;
-  function executeLate(method: string, result: unknown): unknown {
-    if (method === "eth_getLogs") {
-      return (result as { blockNumber: string }[]).filter((log) => executed(log.blockNumber));
-    }
-    if (method === "eth_getTransactionReceipt" && result !== null) {
-      return executed((result as { blockNumber: string }).blockNumber) ? result : null;
-    }
-    return result;
-  }
+  let unexecutedFrom: bigint | undefined;
+  const executeLate = (method: string, result: unknown) => asIfUnexecuted(method, result, unexecutedFrom);
 
   before(async () => {
     connection = await network.create();
@@ -177,14 +169,14 @@ describe("local indexer", () => {
   it("does not index past a block that the client has not executed yet", async () => {
     assert.ok(indexer);
     await indexer.waitForBlock(await head());
-    unexecutedFrom = (await head()) + 1;
+    unexecutedFrom = BigInt(await head()) + 1n;
     const late = await openChannel(parseEther("4"));
     await cairn.networkHelpers.mine(3);
     // Many polls (every 50 ms) while the channel's block is sealed but not executed.
     await new Promise((resolve) => setTimeout(resolve, 600));
-    assert.ok((indexer.head() as number) < unexecutedFrom, `it waits below block ${unexecutedFrom}`);
+    assert.ok(BigInt(indexer.head() as number) < unexecutedFrom, `it waits below block ${unexecutedFrom}`);
 
-    unexecutedFrom = Number.POSITIVE_INFINITY;
+    unexecutedFrom = undefined;
     await indexer.waitForBlock(await head());
     const data = await query<{ paymentChannel: { deposited: string } | null }>(
       `{ paymentChannel(id: "${late}") { deposited } }`,

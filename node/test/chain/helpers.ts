@@ -27,6 +27,7 @@ import { type Logger, LogManager } from "../../src/logging/index.ts";
 import type { Registry } from "../../src/metrics/index.ts";
 import { createMetadataStore, type MetadataStore, MIGRATIONS } from "../../src/store/metadata/index.ts";
 import { type Devnet, startDevnet } from "../helpers/devnet.ts";
+import { asIfUnexecuted } from "../helpers/late-execution.ts";
 
 /** A logger whose JSON lines are kept in `lines` (and not printed). */
 export function captureLogger(name: string, level = "debug"): { logger: Logger; lines: string[] } {
@@ -197,17 +198,10 @@ export function interposedClient(devnet: Devnet, client: PublicClient, answer: I
  */
 export function lateExecution(devnet: Devnet, client: PublicClient) {
   let unexecutedFrom: bigint | undefined;
-  const executed = (blockNumber: unknown) =>
-    unexecutedFrom === undefined || BigInt(blockNumber as string) < unexecutedFrom;
   return {
-    client: interposedClient(devnet, client, async ({ method }, forward) => {
-      const result = await forward();
-      if (method === "eth_getLogs")
-        return (result as { blockNumber: string }[]).filter((log) => executed(log.blockNumber));
-      if (method === "eth_getTransactionReceipt" && result !== null)
-        return executed((result as { blockNumber: string }).blockNumber) ? result : null;
-      return result;
-    }),
+    client: interposedClient(devnet, client, async ({ method }, forward) =>
+      asIfUnexecuted(method, await forward(), unexecutedFrom),
+    ),
     hold(fromBlock: bigint) {
       unexecutedFrom = fromBlock;
     },
@@ -217,14 +211,18 @@ export function lateExecution(devnet: Devnet, client: PublicClient) {
   };
 }
 
-/** Opens a channel from client1 to provider1, one ChannelOpened event; its mined receipt. */
-export async function openChannel(devnet: Devnet, client: PublicClient): Promise<TransactionReceipt> {
-  const wallet = createWalletClient({
-    account: devnet.account("client1"),
+/** A wallet client for one of the devnet's named accounts, sending past any manager. */
+export function walletOf(devnet: Devnet, role: string) {
+  return createWalletClient({
+    account: devnet.account(role),
     chain: devnet.chain,
     transport: http(devnet.rpcUrl),
   });
-  const hash = await wallet.writeContract({
+}
+
+/** Opens a channel from client1 to provider1, one ChannelOpened event; its mined receipt. */
+export async function openChannel(devnet: Devnet, client: PublicClient): Promise<TransactionReceipt> {
+  const hash = await walletOf(devnet, "client1").writeContract({
     address: devnet.contracts.PaymentChannels.address,
     abi: paymentChannelsAbi,
     functionName: "open",

@@ -1,4 +1,4 @@
-import { createTestClient, createWalletClient, http, type PublicClient, toHex, zeroHash } from "viem";
+import { createTestClient, http, type PublicClient, toHex, zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ContractRevertError,
@@ -14,6 +14,7 @@ import {
   metricValue,
   type RestartableDevnet,
   startRestartableDevnet,
+  walletOf,
 } from "./helpers.ts";
 
 async function until(check: () => boolean): Promise<void> {
@@ -207,12 +208,7 @@ describe("TransactionManager on a real chain", () => {
     await sender.start();
     await sender.send(recordSeed(2n));
     // The same account sends from outside the manager, as a restarted node's old run did.
-    const wallet = createWalletClient({
-      account: devnet.account("provider5"),
-      chain: devnet.chain,
-      transport: http(devnet.rpcUrl),
-    });
-    const external = await wallet.writeContract({
+    const external = await walletOf(devnet, "provider5").writeContract({
       address: devnet.contracts.StorageMarket.address,
       abi: storageMarketAbi,
       functionName: "recordSeed",
