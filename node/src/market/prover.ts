@@ -1,5 +1,6 @@
 import type { Address, Hex, PublicClient } from "viem";
 import { ContractRevertError, type TransactionSender } from "../chain/index.ts";
+import { executedHead } from "../chain/executed-head.ts";
 import { type CellHasher, createCellHasher, isProofRequired } from "../core/index.ts";
 import { storageMarketAbi } from "../generated/contracts.ts";
 import type { Logger } from "../logging/index.ts";
@@ -160,9 +161,9 @@ export class Prover implements Startable {
     const fresh = slots.filter((slot) => !this.#handledSlots.has(slot.slotId));
     const again = this.#handled !== undefined && this.#handled >= period;
     if (again && fresh.length === 0) return;
-    if (this.#handled === undefined || this.#handled < period - 1n)
-      await this.#checkSlept(period - 1n, slots);
-    else if (fresh.length > 0) await this.#checkSlept(period - 1n, fresh);
+    const slept = this.#handled === undefined || this.#handled < period - 1n ? slots : fresh;
+    // Until the period before has been checked, this one waits: the next tick asks again.
+    if (slept.length > 0 && !(await this.#checkSlept(period - 1n, slept))) return;
     const todo = again ? fresh : slots;
     const done = await this.#provePeriod(period, todo, signal);
     if (done) {
@@ -331,14 +332,19 @@ export class Prover implements Startable {
 
   /**
    * After a gap (a restart, an RPC outage), checks the period before: a due proof of a held
-   * slot with no proof on-chain was missed while the node could not send it.
+   * slot with no proof on-chain was missed while the node could not send it. False when the
+   * chain has not executed all of that period's blocks yet: their logs are not readable,
+   * and a proof in them would look missing (executed-head.ts).
    */
-  async #checkSlept(period: bigint, slots: readonly HeldSlot[]): Promise<void> {
-    if (period < 0n) return;
-    if (slots.length === 0) return;
+  async #checkSlept(period: bigint, slots: readonly HeldSlot[]): Promise<boolean> {
+    if (period < 0n) return true;
     const seed = await this.#seedOf(period);
-    if (seed === undefined) return;
+    if (seed === undefined) return true;
     const { first, last } = periodBounds(period, this.#mustTiming());
+    if ((await executedHead(this.#client, first, last)) < last) {
+      this.#log.debug("the period before is not executed yet; checking it at the next tick", { period });
+      return false;
+    }
     for (const slot of await this.#owed(slots, period, seed)) {
       if (this.#held.proofOutcome(slot.slotId, period) !== undefined) continue;
       const proofs = await this.#client.getContractEvents({
@@ -357,6 +363,7 @@ export class Prover implements Startable {
         this.#missed(slot.slotId, period, "not-sent", "the period passed while the node was down or cut off");
       }
     }
+    return true;
   }
 
   /** Records `period`'s seed unless someone did; a failure here costs nothing but a warning. */

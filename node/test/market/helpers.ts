@@ -180,7 +180,8 @@ export interface ProviderNode {
   metrics: Registry;
   lines: string[];
   prover: Prover | undefined;
-  startProver(): Promise<Prover>;
+  /** Starts its prover, reading the chain through `publicClient` (the market's by default). */
+  startProver(publicClient?: PublicClient): Promise<Prover>;
   stopProver(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -202,10 +203,10 @@ export async function providerNode(
     metrics,
     lines,
     prover: undefined,
-    async startProver() {
+    async startProver(publicClient = market.client) {
       const prover = createProver(
         {
-          publicClient: market.client,
+          publicClient,
           sender,
           metadata,
           blocks: market.blockstore,

@@ -2,7 +2,7 @@ import { type Hex, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isProofRequired } from "../../src/core/index.ts";
 import { storageMarketAbi } from "../../src/generated/contracts.ts";
-import { metricValue } from "../chain/helpers.ts";
+import { lateExecution, metricValue } from "../chain/helpers.ts";
 import {
   enterPeriod,
   fillSlot,
@@ -201,5 +201,32 @@ describe("Prover on a real chain with real slots", () => {
     expect(await metricValue(p2.metrics, "cairn_market_proofs_missed_total", { reason: "not-sent" })).toBe(1);
     const alert = p2.lines.map((l) => JSON.parse(l)).find((l) => l.msg === "proof missed");
     expect(alert).toMatchObject({ level: "error", slotId: slotId(slot2), reason: "not-sent" });
+  }, 60_000);
+
+  it("does not call a proof missed while the block that holds it waits to be executed", async () => {
+    const period = (await market.client.getBlockNumber()) / market.timing.periodBlocks + 1n;
+    await enterPeriod(market, period);
+    const [hash] = await proven(p2, [slot2], period);
+    await proven(p1, [slot0, slot1], period);
+    const { blockNumber } = await market.client.getTransactionReceipt({ hash: hash as Hex });
+    // provider2 goes down after its proof was mined but before it wrote down the outcome,
+    // and comes back in the next period to a chain that has not executed that block yet.
+    await p2.stop();
+    p2 = await providerNode(market, "provider2");
+    p2.metadata.database
+      .prepare("DELETE FROM slot_proofs WHERE slot_id = ? AND period = ?")
+      .run(slotId(slot2), period);
+    await enterPeriod(market, period + 1n);
+    const late = lateExecution(market.devnet, market.client);
+    late.hold(blockNumber);
+    await p2.startProver(late.client);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // about 20 ticks
+    expect(p2.held.proofOutcome(slotId(slot2), period)).toBeUndefined();
+    expect(p2.held.proofOutcome(slotId(slot2), period + 1n)).toBeUndefined();
+    late.release();
+    await proven(p2, [slot2], period + 1n);
+    expect(p2.held.proofOutcome(slotId(slot2), period)).toBe("submitted");
+    expect(await metricValue(p2.metrics, "cairn_market_proofs_missed_total")).toBe(0);
+    expect(p2.lines.some((l) => l.includes("proof missed"))).toBe(false);
   }, 60_000);
 });
