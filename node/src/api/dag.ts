@@ -12,6 +12,7 @@ import { exporter } from "ipfs-unixfs-exporter";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { varint } from "multiformats";
+import { concat } from "uint8arrays/concat";
 import { type BlockReader, decodeManifest, verifyBlock } from "../core/index.ts";
 import { DOWNLOAD_BLOCK_READ_AHEAD, DOWNLOAD_BLOCK_READ_CONCURRENCY } from "./constants.ts";
 import { InvalidParameterApiError } from "./errors.ts";
@@ -189,14 +190,4 @@ export async function* carStream(
     yield concat([prefix, cid.bytes]);
     yield bytes;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

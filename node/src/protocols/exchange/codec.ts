@@ -6,6 +6,7 @@
  */
 import type { AbortOptions, MessageStream } from "@libp2p/interface";
 import { Uint8ArrayList } from "uint8arraylist";
+import { concat } from "uint8arrays/concat";
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MESSAGE_TIMEOUT, MAX_LENGTH_PREFIX_BYTES } from "./constants.ts";
 import {
   InvalidMessageError,
@@ -63,24 +64,13 @@ const TAG_BLOCKS = (2 << 3) | 2;
 const TAG_PREFIX = (1 << 3) | 2;
 const TAG_DATA = (2 << 3) | 2;
 
-/** Copies `parts` into one new array. */
-function joined(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
-}
-
 /** The protobuf header of one `blocks` entry: everything before the block's bytes. */
 function blockHeader(block: Message.Block): Uint8Array {
   const prefixLength = varint(block.prefix.byteLength);
   const dataLength = varint(block.data.byteLength);
   const inner =
     1 + prefixLength.byteLength + block.prefix.byteLength + 1 + dataLength.byteLength + block.data.byteLength;
-  return joined([
+  return concat([
     Uint8Array.of(TAG_BLOCKS),
     varint(inner),
     Uint8Array.of(TAG_PREFIX),
@@ -119,11 +109,11 @@ export function encodeFrame(
   const frame = new Uint8ArrayList();
   let small: Uint8Array[] = [varint(length), head];
   blocks.forEach((block, i) => {
-    frame.append(joined([...small, headers[i] as Uint8Array]));
+    frame.append(concat([...small, headers[i] as Uint8Array]));
     small = [];
     frame.append(block.data);
   });
-  if (small.length > 0) frame.append(joined(small));
+  if (small.length > 0) frame.append(concat(small));
   return frame;
 }
 
