@@ -51,18 +51,49 @@ import {
   type TransferResult,
 } from "./exchange-common.ts";
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "3" },
-    warmup: { type: "string", default: "2" },
-    mib: { type: "string", default: "256" },
-    only: { type: "string" },
-    verbose: { type: "boolean", default: false },
-  },
-});
-const rounds = Number(values.rounds);
-const warmup = Number(values.warmup);
-const mib = Number(values.mib);
+/** The keys `--only` accepts: the figures a run can measure. */
+const KEYS = ["bareLibp2pMiBps", "heliaMiBps", "unpaidMiBps", "paidMiBps", "multiSourceSpeedup"];
+
+/** A whole number of at least `min` from flag `--name`, or a message naming the flag. */
+function wholeFlag(name: string, value: string, min: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min) {
+    throw new Error(`--${name} must be a whole number of at least ${min}, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** The run's flags, checked: a bad one ends the run with its message and exit code 2. */
+function readFlags(): { rounds: number; warmup: number; mib: number; only?: string[]; verbose: boolean } {
+  try {
+    const { values } = parseArgs({
+      options: {
+        rounds: { type: "string", default: "3" },
+        warmup: { type: "string", default: "2" },
+        mib: { type: "string", default: "256" },
+        only: { type: "string" },
+        verbose: { type: "boolean", default: false },
+      },
+    });
+    const only = values.only?.split(",");
+    for (const key of only ?? []) {
+      if (!KEYS.includes(key))
+        throw new Error(`--only: unknown key "${key}"; the keys are ${KEYS.join(", ")}`);
+    }
+    return {
+      rounds: wholeFlag("rounds", values.rounds, 1),
+      warmup: wholeFlag("warmup", values.warmup, 0),
+      // Whole MiB, so that every transfer moves the same whole 256 KiB blocks.
+      mib: wholeFlag("mib", values.mib, 1),
+      only,
+      verbose: values.verbose,
+    };
+  } catch (err) {
+    console.error(`bench:exchange: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}
+
+const { rounds, warmup, mib, only, verbose } = readFlags();
 const blockCount = blockCountOf(mib);
 
 function median(xs: number[]): number {
@@ -137,7 +168,7 @@ async function transfer(client: Child, servers: Child[], root?: string): Promise
   const selfBefore = cpuSeconds(process.pid);
   client.process.stdin?.write(`${JSON.stringify({ addrs: servers.map((s) => s.ready.addr), root })}\n`);
   const result = JSON.parse(await nextLine(client, "transfer")) as TransferResult;
-  if (values.verbose) {
+  if (verbose) {
     const onServers = pids.map((pid, i) => (cpuSeconds(pid) - (before[i] as number)).toFixed(2)).join(" + ");
     // The other processes should be idle; their CPU shows whether they were.
     const idle = bystanders.reduce(
@@ -198,7 +229,6 @@ async function main(): Promise<void> {
     ratioVsHelia: [],
     paymentOverhead: [],
   };
-  const only = values.only?.split(",");
   const want = (key: string): boolean => only === undefined || only.includes(key);
   let devnet:
     | Awaited<ReturnType<typeof import("../test/helpers/devnet.ts").startAutominingDevnet>>
@@ -260,7 +290,7 @@ async function main(): Promise<void> {
       // Each round starts at another transfer, so none always follows the same one.
       for (let i = 0; i < transfers.length; i++) {
         const [key, run] = transfers[(i + r) % transfers.length] as [string, () => Promise<number>];
-        if (values.verbose) console.error(`${key}, round ${r + 1}:`);
+        if (verbose) console.error(`${key}, round ${r + 1}:`);
         round[key] = await run();
       }
       if (round.bare !== undefined) record("bareLibp2pMiBps", round.bare);
