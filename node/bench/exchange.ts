@@ -28,8 +28,9 @@
  * Clients keep blocks in memory, as Helia's client does by default, so the figures compare
  * protocols rather than this machine's fsync. Providers serve from the durable FsBlockstore.
  *
- * `--verbose` also prints, for every transfer, the CPU seconds of the client (its timed part)
- * and of each serving process, and each provider's share of a download.
+ * `--verbose` also prints, for every transfer, the CPU seconds of the client (its timed part),
+ * of each serving process, of the other processes (which should be idle) and of this one,
+ * and each provider's share of a download.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
