@@ -68,10 +68,21 @@ function ready(details: Record<string, string> = {}): void {
   console.log(JSON.stringify({ ready: true, ...details }));
 }
 
-/** A scratch folder for a role's SQLite file, removed on exit. */
-function scratch(): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), "cairn-bench-exchange-role-"));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+/** A paid role's SQLite database (the payments tables), in a folder removed on close. */
+function paymentsDatabase() {
+  const folder = mkdtempSync(join(tmpdir(), "cairn-bench-exchange-role-"));
+  const metadata = createMetadataStore(
+    { logger: log },
+    { path: join(folder, "metadata.sqlite"), migrations: withPaymentsMigrations(MIGRATIONS) },
+  );
+  metadata.start();
+  return {
+    metadata,
+    close() {
+      metadata.stop();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
 }
 
 // ---------------------------------------------------------------- servers
@@ -100,13 +111,9 @@ async function provider(): Promise<void> {
   await store.start();
   const net = await network();
   let cashier: ReturnType<typeof createProviderAccounting> | undefined;
-  const folder = paidChain === undefined ? undefined : scratch();
-  if (paidChain !== undefined && folder !== undefined) {
-    const metadata = createMetadataStore(
-      { logger: log },
-      { path: join(folder.path, "metadata.sqlite"), migrations: withPaymentsMigrations(MIGRATIONS) },
-    );
-    metadata.start();
+  const database = paidChain === undefined ? undefined : paymentsDatabase();
+  if (paidChain !== undefined && database !== undefined) {
+    const { metadata } = database;
     const { publicClient, transactions } = chainParty(paidChain);
     cashier = createProviderAccounting(
       {
@@ -138,7 +145,7 @@ async function provider(): Promise<void> {
   await cashier?.stop();
   await net.stop();
   await store.stop();
-  folder?.remove();
+  database?.close();
 }
 
 async function heliaProvider(): Promise<void> {
@@ -221,12 +228,8 @@ function memoryStore(): ExchangeBlockstore {
 
 /** The paying side: a channel to provider1 opened before any timing, and its payer. */
 async function openPayer(chain: PaidChain) {
-  const folder = scratch();
-  const metadata = createMetadataStore(
-    { logger: log },
-    { path: join(folder.path, "client.sqlite"), migrations: withPaymentsMigrations(MIGRATIONS) },
-  );
-  metadata.start();
+  const database = paymentsDatabase();
+  const { metadata } = database;
   const { publicClient, account, transactions } = chainParty(chain);
   const channelPayer = createChannelPayer(
     {
@@ -251,8 +254,7 @@ async function openPayer(chain: PaidChain) {
     close() {
       const channel = channelPayer.table.live()[0];
       console.error(`paid: channel ${channel?.channelId} cumulative ${channel?.cumulativeSent} wei signed`);
-      metadata.stop();
-      folder.remove();
+      database.close();
     },
   };
 }
