@@ -55,6 +55,19 @@ describe("FsBlockstore", () => {
     await expect(collect(store.get(cid))).rejects.toMatchObject({ name: "NotFoundError" });
   });
 
+  it("stops a read when its signal aborts, and serves the block to the next one", async () => {
+    const { cid, bytes } = randomBlock(256 * 1024);
+    await store.put(cid, bytes);
+    const controller = new AbortController();
+    const read = store.getBytes(cid, { signal: controller.signal });
+    controller.abort(); // after the read has started, before its file is open
+    await expect(read).rejects.toMatchObject({ name: "AbortError" });
+    await expect(store.getBytes(cid, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    expect(await store.getBytes(cid)).toEqual(bytes);
+  });
+
   it("accepts a block as a stream of chunks and is idempotent", async () => {
     const { cid, bytes } = randomBlock(10_000);
     async function* chunks() {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import { readFile as readFileCallback } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { InputPair, Pair } from "interface-blockstore";
 import { base32 } from "multiformats/bases/base32";
@@ -51,6 +52,18 @@ interface Metrics {
   reads: Counter;
   bytesRead: Counter;
   corrupt: Counter;
+}
+
+/**
+ * A whole file's bytes. The callback `readFile`, not the one from fs/promises: reading
+ * 1,024 block files (256 KiB, in the page cache, 16 at a time) took a median of 135
+ * CPU-ms against 173 for fs/promises', which opens a FileHandle object for every read.
+ * Every block served (exchange, REST download) is one such read.
+ */
+function readWholeFile(path: string, options: AbortOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    readFileCallback(path, { signal: options.signal }, (err, data) => (err ? reject(err) : resolve(data))),
+  );
 }
 
 function isErrno(err: unknown, code: string): boolean {
@@ -229,7 +242,7 @@ export class FsBlockstore implements CairnBlockstore, Startable {
     if (cid.multihash.code === IDENTITY_CODE) return cid.multihash.digest;
     let bytes: Uint8Array;
     try {
-      const buffer = await readFile(this.pathOf(cid), { signal: options.signal });
+      const buffer = await readWholeFile(this.pathOf(cid), { signal: options.signal });
       // A plain Uint8Array view (no copy), so callers never depend on Buffer's extras.
       bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     } catch (err) {
