@@ -62,10 +62,10 @@ export const DOWNLOAD_BLOCK_READ_AHEAD = 16;
 
 /**
  * Stripe worker threads per upload (erasure coding and slot trees). One, not one per
- * core: measured on 2 cores (`npm run bench:data`, 256 MiB), an upload's CPU splits into
- * about 2 s in the stripe worker, and 3 s in the main thread, libuv's file writes and GC,
- * so one worker is not the bottleneck, and a second one gained nothing clear over the
- * noise (47 to 78 MiB/s either way) while it cost about 45 MiB of RSS (282 against 237
- * MiB peak), against the 300 MiB budget for moving 1 GiB (data.md).
+ * core: a second one gained nothing clear over the noise on 2 cores (47 to 78 MiB/s
+ * either way, and again 43 to 61 on a later machine) while it cost about 45 MiB of RSS
+ * (282 against 237 MiB peak), against the 300 MiB budget for moving 1 GiB (data.md). The
+ * one worker is the upload's bottleneck there, so the main thread takes over part of its
+ * slot-tree work while it is behind (core/upload.ts).
  */
 export const DEFAULT_UPLOAD_STRIPE_WORKERS = 1;

@@ -30,15 +30,25 @@ export interface EncodedStripe {
 }
 
 /**
- * SHA-256 digests the caller already has, by block index in the stripe (a missing entry
- * is hashed as usual). An upload passes those of its file leaves, which the importer has
- * just hashed for their CIDs: hashing the data blocks again cost 5% of an upload's CPU.
+ * What the caller already has for some of the k data blocks, by block index in the stripe;
+ * a missing entry is computed as usual.
  */
-export type KnownDigests = ReadonlyArray<Uint8Array | undefined>;
+export interface KnownBlocks {
+  /**
+   * SHA-256 digests. An upload passes those of its file leaves, which the importer has just
+   * hashed for their CIDs: hashing the data blocks again cost 5% of an upload's CPU.
+   */
+  digests?: ReadonlyArray<Uint8Array | undefined>;
+  /**
+   * Cell sub-tree roots. An upload computes some on its own thread while a worker-thread
+   * encoder is behind (upload.ts), which would otherwise leave that thread waiting.
+   */
+  roots?: ReadonlyArray<Uint8Array | undefined>;
+}
 
 /** Encodes stripes, maybe elsewhere. `data` may be transferred: callers must not reuse it. */
 export interface StripeEncoder {
-  encode(data: Uint8Array, params: StripeParams, known?: KnownDigests): Promise<EncodedStripe>;
+  encode(data: Uint8Array, params: StripeParams, known?: KnownBlocks): Promise<EncodedStripe>;
   /** Releases threads or other resources. */
   close?(): Promise<void> | void;
 }
@@ -59,6 +69,21 @@ export function checkStripe(data: Uint8Array, params: StripeParams): number {
   return n;
 }
 
+/** Checks a list of known 32-byte values, at most one per data block. */
+function checkKnown(
+  values: ReadonlyArray<Uint8Array | undefined> = [],
+  field: string,
+  k: number,
+): ReadonlyArray<Uint8Array | undefined> {
+  if (values.length > k)
+    throw new InvalidParameterError(field, `${values.length} given for ${k} data blocks`);
+  for (const [i, value] of values.entries()) {
+    if (value !== undefined && value.length !== 32)
+      throw new InvalidParameterError(field, `entry ${i} is ${value.length} B, not 32`);
+  }
+  return values;
+}
+
 /** Does one stripe's work, in this thread. */
 export async function encodeStripe(
   codec: ErasureCodec,
@@ -66,20 +91,30 @@ export async function encodeStripe(
   data: Uint8Array,
   params: StripeParams,
   digest: BlockDigest = webDigest,
-  known: KnownDigests = [],
+  known: KnownBlocks = {},
 ): Promise<EncodedStripe> {
   const n = checkStripe(data, params);
-  if (known.length > params.k)
-    throw new InvalidParameterError("known", `${known.length} digests given for ${params.k} data blocks`);
-  for (const [i, d] of known.entries()) {
-    if (d !== undefined && d.length !== 32)
-      throw new InvalidParameterError("known", `digest ${i} is ${d.length} B, not 32`);
-  }
+  const knownDigests = checkKnown(known.digests, "known.digests", params.k);
+  const knownRoots = checkKnown(known.roots, "known.roots", params.k);
   const { k, blockSize, cellSize } = params;
   checkBlocks(data, blockSize, cellSize);
   const parity = codec.encode(data, k, params.m);
   const blockRoots = new Uint8Array(n * 32);
-  blockRoots.set(hasher.subtreeRoots(data, blockSize, cellSize), 0);
+  // The data blocks' roots not given, one hasher call per run of consecutive blocks.
+  let block = 0;
+  while (block < k) {
+    const root = knownRoots[block];
+    if (root !== undefined) {
+      blockRoots.set(root, block * 32);
+      block++;
+      continue;
+    }
+    let end = block + 1;
+    while (end < k && knownRoots[end] === undefined) end++;
+    const run = data.subarray(block * blockSize, end * blockSize);
+    blockRoots.set(hasher.subtreeRoots(run, blockSize, cellSize), block * 32);
+    block = end;
+  }
   if (parity.length > 0) blockRoots.set(hasher.subtreeRoots(parity, blockSize, cellSize), k * 32);
   const digests = new Uint8Array(n * 32);
   for (let i = 0; i < n; i++) {
@@ -87,7 +122,7 @@ export async function encodeStripe(
       i < k
         ? data.subarray(i * blockSize, (i + 1) * blockSize)
         : parity.subarray((i - k) * blockSize, (i - k + 1) * blockSize);
-    digests.set(known[i] ?? (await digest(block)), i * 32);
+    digests.set(knownDigests[i] ?? (await digest(block)), i * 32);
   }
   return { data, parity, blockRoots, digests };
 }

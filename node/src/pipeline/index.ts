@@ -12,7 +12,7 @@ import { Worker } from "node:worker_threads";
 import {
   type ByteSource,
   type EncodedStripe,
-  type KnownDigests,
+  type KnownBlocks,
   type StripeEncoder,
   type StripeParams,
   type UploadOptions,
@@ -82,7 +82,7 @@ export function createWorkerStripeEncoder(init: WorkerStripeEncoderInit = {}): S
   });
 
   return {
-    encode(data: Uint8Array, params: StripeParams, known?: KnownDigests): Promise<EncodedStripe> {
+    encode(data: Uint8Array, params: StripeParams, known?: KnownBlocks): Promise<EncodedStripe> {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       const worker = workers[id % workers.length];

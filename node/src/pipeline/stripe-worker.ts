@@ -8,13 +8,13 @@ import { parentPort } from "node:worker_threads";
 // Narrow imports: a worker loads only what encoding needs, so it starts fast.
 import { createErasureCodec } from "../core/erasure/index.ts";
 import { createCellHasher } from "../core/hash/index.ts";
-import { encodeStripe, type KnownDigests, type StripeParams } from "../core/stripes.ts";
+import { encodeStripe, type KnownBlocks, type StripeParams } from "../core/stripes.ts";
 
 export interface StripeRequest {
   id: number;
   data: Uint8Array;
   params: StripeParams;
-  known?: KnownDigests;
+  known?: KnownBlocks;
 }
 
 export type StripeReply =

@@ -157,7 +157,7 @@ describe("uploadData", () => {
         params: Parameters<typeof local.encode>[1],
         known?: Parameters<typeof local.encode>[2],
       ) {
-        for (const [i, digest] of (known ?? []).entries()) {
+        for (const [i, digest] of (known?.digests ?? []).entries()) {
           if (digest === undefined) continue;
           given++;
           const block = data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
@@ -188,6 +188,64 @@ describe("uploadData", () => {
     expect(result.manifestCid?.equals(reference.manifestCid as CID)).toBe(true);
   });
 
+  it("roots some data blocks itself while the encoder is behind, as the encoder would", async () => {
+    const local = await (await import("../../src/core/stripes.ts")).createLocalStripeEncoder();
+    const hasher = await createCellHasher();
+    let given = 0;
+    let wrong = 0;
+    const behind = {
+      async encode(
+        data: Uint8Array,
+        params: Parameters<typeof local.encode>[1],
+        known?: Parameters<typeof local.encode>[2],
+      ) {
+        for (const [i, root] of (known?.roots ?? []).entries()) {
+          if (root === undefined) continue;
+          given++;
+          const block = data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
+          if (!Buffer.from(hasher.subtreeRoots(block, BLOCK_SIZE, 256)).equals(root)) wrong++;
+        }
+        // Slower than the upload reads: every stripe slot is busy when the next is handed over.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return local.encode(data, params, known);
+      },
+    };
+    const data = pseudoRandom("behind", 41 * BLOCK_SIZE + 999);
+    const reference = await uploadData([data], { onBlock: () => {}, erasure: { k: 4, m: 2 } });
+    const result = await uploadData(pieces(data, [100_000, 65_536]), {
+      onBlock: () => {},
+      erasure: { k: 4, m: 2 },
+      stripeEncoder: behind,
+    });
+    expect(given).toBeGreaterThan(4);
+    expect(wrong).toBe(0);
+    expect(result.manifestCid?.equals(reference.manifestCid as CID)).toBe(true);
+  });
+
+  it("uses given roots as they are, roots the other blocks, and refuses malformed ones", async () => {
+    const { encodeStripe } = await import("../../src/core/stripes.ts");
+    const codec = await createErasureCodec();
+    const hasher = await createCellHasher();
+    const params = { k: 4, m: 2, blockSize: BLOCK_SIZE, cellSize: 256 };
+    const data = pseudoRandom("roots", 4 * BLOCK_SIZE);
+    const marker = new Uint8Array(32).fill(9);
+    const plain = await encodeStripe(codec, hasher, data.slice(), params);
+    // Given for blocks 1 and 3: blocks 0 and 2 are separate runs the encoder roots itself.
+    const done = await encodeStripe(codec, hasher, data.slice(), params, undefined, {
+      roots: [undefined, marker, undefined, marker],
+    });
+    const root = (stripe: { blockRoots: Uint8Array }, i: number) =>
+      stripe.blockRoots.subarray(i * 32, (i + 1) * 32);
+    for (const i of [1, 3]) expect(root(done, i)).toEqual(marker);
+    for (const i of [0, 2, 4, 5]) expect(root(done, i)).toEqual(root(plain, i));
+    await expect(
+      encodeStripe(codec, hasher, data.slice(), params, undefined, { roots: [new Uint8Array(33)] }),
+    ).rejects.toMatchObject({ name: "InvalidParameterError", field: "known.roots" });
+    await expect(
+      encodeStripe(codec, hasher, data.slice(), params, undefined, { roots: Array(5).fill(marker) }),
+    ).rejects.toMatchObject({ field: "known.roots" });
+  });
+
   it("uses a given digest as is and refuses a malformed one", async () => {
     const { encodeStripe } = await import("../../src/core/stripes.ts");
     const codec = await createErasureCodec();
@@ -195,16 +253,16 @@ describe("uploadData", () => {
     const params = { k: 2, m: 1, blockSize: BLOCK_SIZE, cellSize: 256 };
     const data = pseudoRandom("given", 2 * BLOCK_SIZE);
     const marker = new Uint8Array(32).fill(7);
-    const done = await encodeStripe(codec, hasher, data.slice(), params, undefined, [marker]);
+    const done = await encodeStripe(codec, hasher, data.slice(), params, undefined, { digests: [marker] });
     expect(done.digests.subarray(0, 32)).toEqual(marker);
     const plain = await encodeStripe(codec, hasher, data.slice(), params);
     expect(done.digests.subarray(32)).toEqual(plain.digests.subarray(32));
     await expect(
-      encodeStripe(codec, hasher, data.slice(), params, undefined, [new Uint8Array(31)]),
-    ).rejects.toMatchObject({ name: "InvalidParameterError", field: "known" });
+      encodeStripe(codec, hasher, data.slice(), params, undefined, { digests: [new Uint8Array(31)] }),
+    ).rejects.toMatchObject({ name: "InvalidParameterError", field: "known.digests" });
     await expect(
-      encodeStripe(codec, hasher, data.slice(), params, undefined, [marker, marker, marker]),
-    ).rejects.toMatchObject({ field: "known" });
+      encodeStripe(codec, hasher, data.slice(), params, undefined, { digests: [marker, marker, marker] }),
+    ).rejects.toMatchObject({ field: "known.digests" });
   });
 
   it("fails with the encoder's or the sink's error, and names bad parameters", async () => {
