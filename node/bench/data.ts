@@ -26,6 +26,7 @@ import {
 } from "../src/core/index.ts";
 import { createWorkerStripeEncoder, DEFAULT_STRIPE_WORKERS } from "../src/pipeline/index.ts";
 import { measureApiRound } from "./api-round.ts";
+import { cpuTimes, stealShare } from "./cpu-steal.ts";
 
 const MiB = 1024 * 1024;
 const BLOCK = 262_144;
@@ -100,6 +101,7 @@ const results = {
   uploadRatio: [] as number[],
   download: [] as number[],
   maxRss: [] as number[],
+  steal: [] as number[],
 };
 
 // Warm up the JIT and WASM tiers.
@@ -107,6 +109,7 @@ buildSlotTree(slot.subarray(0, 4 * MiB), DEFAULT_CELL_SIZE, hasher);
 codec.encode(stripeData, 10, 4);
 
 for (let round = 0; round < rounds; round++) {
+  const roundStart = cpuTimes();
   const treeSha = sha256MiBps(slot, slot.length);
   const treeTime = seconds(() => buildSlotTree(slot, DEFAULT_CELL_SIZE, hasher));
   const tree = slot.length / MiB / treeTime;
@@ -166,6 +169,8 @@ for (let round = 0; round < rounds; round++) {
   results.uploadRatio.push(api.uploadMiBps / uploadSha);
   results.download.push(api.downloadMiBps);
   results.maxRss.push(api.maxRssMiB);
+  const steal = stealShare(roundStart, cpuTimes());
+  if (steal !== undefined) results.steal.push(steal);
   console.log(
     `round ${round + 1}: sha256 ${treeSha.toFixed(0)}/${erasureSha.toFixed(0)}/${pipelineSha.toFixed(0)} MiB/s, ` +
       `tree ${tree.toFixed(0)} MiB/s (${(tree / treeSha).toFixed(3)}x), ` +
@@ -175,7 +180,8 @@ for (let round = 0; round < rounds; round++) {
       `download ${api.downloadMiBps.toFixed(0)} MiB/s, node peak RSS ${api.maxRssMiB.toFixed(0)} MiB ` +
       `(${api.uploadRssMiB.toFixed(0)} MiB by the end of the upload), ` +
       `node CPU during the upload ${api.uploadCpuSeconds.toFixed(1)} s (main thread ${api.uploadMainCpuSeconds.toFixed(1)} s) over ${(pipelineBytes / MiB / api.uploadMiBps).toFixed(1)} s ` +
-      JSON.stringify(api.uploadCpuByThread),
+      JSON.stringify(api.uploadCpuByThread) +
+      (steal === undefined ? "" : `, CPU time stolen by the hypervisor ${(steal * 100).toFixed(1)}%`),
   );
 }
 
@@ -193,6 +199,8 @@ console.log(
     uploadRatio: round3(median(results.uploadRatio)),
     downloadMiBps: round2(median(results.download)),
     maxRssMiB: Math.round(Math.max(...results.maxRss)),
+    // How contended the machine was (cpu-steal.ts): the median round's share of CPU time stolen.
+    stealShare: results.steal.length > 0 ? round3(median(results.steal)) : undefined,
     pipelineMiB,
     cellSize: DEFAULT_CELL_SIZE,
     rounds,

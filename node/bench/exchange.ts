@@ -42,6 +42,7 @@ import { parseArgs } from "node:util";
 import type { CID } from "multiformats/cid";
 import { createBlockstore } from "../src/store/blocks/index.ts";
 import { cpuSeconds } from "./cpu-seconds.ts";
+import { cpuTimes, stealShare } from "./cpu-steal.ts";
 import {
   blockBytes,
   blockCountOf,
@@ -222,7 +223,17 @@ async function main(): Promise<void> {
     const list = figures[key] ?? [];
     list.push(value);
     figures[key] = list;
-    console.error(`${key}: ${value.toFixed(1)} MiB/s`);
+    console.error(
+      `${key}: ${value.toFixed(key.endsWith("MiBps") ? 1 : 2)}${key.endsWith("MiBps") ? " MiB/s" : "x"}`,
+    );
+  };
+  /** Each round's share of the machine's CPU time stolen by its hypervisor (cpu-steal.ts). */
+  const steals: number[] = [];
+  const noteSteal = (roundStart: ReturnType<typeof cpuTimes>): void => {
+    const share = stealShare(roundStart, cpuTimes());
+    if (share === undefined) return;
+    steals.push(share);
+    console.error(`CPU time stolen by the hypervisor this round: ${(share * 100).toFixed(1)}%`);
   };
   /** Ratios of each round's own figures; their medians are the reported ratios. */
   const ratios: Record<"ratioVsLibp2p" | "ratioVsHelia" | "paymentOverhead", number[]> = {
@@ -288,12 +299,14 @@ async function main(): Promise<void> {
       // Untimed passes first, so no figure carries its processes' warm-up (the JIT, the
       // heap's limits): with one pass, the bare stream still sped up from round to round.
       if (r === 0) for (let w = 0; w < warmup; w++) for (const [, run] of transfers) await run();
+      const roundStart = cpuTimes();
       // Each round starts at another transfer, so none always follows the same one.
       for (let i = 0; i < transfers.length; i++) {
         const [key, run] = transfers[(i + r) % transfers.length] as [string, () => Promise<number>];
         if (verbose) console.error(`${key}, round ${r + 1}:`);
         round[key] = await run();
       }
+      noteSteal(roundStart);
       if (round.bare !== undefined) record("bareLibp2pMiBps", round.bare);
       if (round.helia !== undefined) record("heliaMiBps", round.helia);
       if (round.unpaid !== undefined) record("unpaidMiBps", round.unpaid);
@@ -313,9 +326,11 @@ async function main(): Promise<void> {
       );
       console.error(`multi-source: each provider limited to ${(rate / MiB).toFixed(1)} MiB/s`);
       for (let r = 0; r < rounds; r++) {
+        const roundStart = cpuTimes();
         const one = await transfer(exchangeClient, limited.slice(0, 1));
         const four = await transfer(exchangeClient, limited);
         console.error(`multi-source: one ${one.toFixed(1)} MiB/s, four ${four.toFixed(1)} MiB/s`);
+        noteSteal(roundStart);
         record("multiSourceSpeedup", four / one);
       }
     }
@@ -346,6 +361,9 @@ async function main(): Promise<void> {
     mib,
     rounds_MiBps: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v.map(round2)])),
     rounds_ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v.map(round2)])),
+    // How contended the machine was: the median round's share of CPU time stolen, and each round's.
+    stealShare: steals.length > 0 ? round2(median(steals)) : undefined,
+    rounds_stealShare: steals.map(round2),
   };
   result.pass =
     (result.ratioVsLibp2p as number) >= 0.7 &&

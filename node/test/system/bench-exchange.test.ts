@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { cpuTimes } from "../../bench/cpu-steal.ts";
 
 const BENCH = fileURLToPath(new URL("../../bench/exchange.ts", import.meta.url));
 const run = promisify(execFile);
@@ -50,6 +51,13 @@ describe("bench:exchange", () => {
     expect(typeof result.pass).toBe("boolean");
     expect(result).toMatchObject({ rounds: 1, mib: 32 });
     expect(result.rounds_MiBps.paidMiBps).toHaveLength(1);
+    // Where /proc/stat counts stolen time: one share for the round and one for multi-source.
+    if (cpuTimes() !== undefined) {
+      expect(result.rounds_stealShare).toHaveLength(2);
+      for (const share of result.rounds_stealShare)
+        expect(share >= 0 && share <= 1, String(share)).toBe(true);
+      expect(typeof result.stealShare).toBe("number");
+    }
     // The paid client signed for blocks it received, at 1 gwei a block: at least the half
     // threshold's 128 blocks, at most the two transfers' 256.
     const signed = BigInt(/paid: channel 0x[0-9a-f]{64} cumulative (\d+) wei signed/.exec(stderr)?.[1] ?? -1);
