@@ -5,11 +5,43 @@ import { createErasureCodec, decodeSlots } from "../../src/core/erasure/index.ts
 import { createCellHasher } from "../../src/core/hash/index.ts";
 import { decodeManifest } from "../../src/core/manifest.ts";
 import { BLOCK_SIZE, buildSlotTree } from "../../src/core/slot-tree.ts";
+import {
+  createLocalStripeEncoder,
+  encodeStripe,
+  type KnownBlocks,
+  type StripeEncoder,
+} from "../../src/core/stripes.ts";
 import { type Block, exportFile, importFile } from "../../src/core/unixfs.ts";
 import { type UploadProgressEvent, uploadData } from "../../src/core/upload.ts";
 import { collect, pieces, pseudoRandom } from "./helpers.ts";
 
 /** A memory block store that counts how often each CID was sent. */
+/**
+ * An encoder that checks the values an upload hands it (`known.digests` or `known.roots`)
+ * against `recompute` of their blocks, then encodes as `local` does after `delayMs`.
+ */
+function checkingEncoder(
+  local: StripeEncoder,
+  field: keyof KnownBlocks,
+  recompute: (block: Uint8Array) => Uint8Array,
+  delayMs = 0,
+) {
+  const counts = { given: 0, wrong: 0 };
+  const encoder: StripeEncoder = {
+    async encode(data, params, known) {
+      for (const [i, value] of (known?.[field] ?? []).entries()) {
+        if (value === undefined) continue;
+        counts.given++;
+        const block = data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
+        if (!Buffer.from(recompute(block)).equals(value)) counts.wrong++;
+      }
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return local.encode(data, params, known);
+    },
+  };
+  return { encoder, counts };
+}
+
 function memoryStore() {
   const blocks = new Map<string, Uint8Array>();
   const sends = new Map<string, number>();
@@ -119,7 +151,7 @@ describe("uploadData", () => {
   });
 
   it("keeps the encoder's order and limits stripes in flight", async () => {
-    const local = await (await import("../../src/core/stripes.ts")).createLocalStripeEncoder();
+    const local = await createLocalStripeEncoder();
     let running = 0;
     let most = 0;
     const slow = {
@@ -147,25 +179,10 @@ describe("uploadData", () => {
   });
 
   it("hands the encoder the importer's digests of full leaves, which match their bytes", async () => {
-    const local = await (await import("../../src/core/stripes.ts")).createLocalStripeEncoder();
+    const local = await createLocalStripeEncoder();
     const { createHash } = await import("node:crypto");
-    let given = 0;
-    let wrong = 0;
-    const checking = {
-      encode(
-        data: Uint8Array,
-        params: Parameters<typeof local.encode>[1],
-        known?: Parameters<typeof local.encode>[2],
-      ) {
-        for (const [i, digest] of (known?.digests ?? []).entries()) {
-          if (digest === undefined) continue;
-          given++;
-          const block = data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
-          if (!createHash("sha256").update(block).digest().equals(digest)) wrong++;
-        }
-        return local.encode(data, params, known);
-      },
-    };
+    const sha256 = (block: Uint8Array) => createHash("sha256").update(block).digest();
+    const checking = checkingEncoder(local, "digests", sha256);
     // The same encoder without the digests: everything hashed, as before they were passed.
     const hashingAll = {
       encode: (data: Uint8Array, params: Parameters<typeof local.encode>[1]) => local.encode(data, params),
@@ -176,54 +193,36 @@ describe("uploadData", () => {
     const result = await uploadData(source, {
       onBlock: () => {},
       erasure: { k: 4, m: 2 },
-      stripeEncoder: checking,
+      stripeEncoder: checking.encoder,
     });
     const reference = await uploadData(pieces(data, [100_000, 65_536]), {
       onBlock: () => {},
       erasure: { k: 4, m: 2 },
       stripeEncoder: hashingAll,
     });
-    expect(given).toBeGreaterThan(0);
-    expect(wrong).toBe(0);
+    expect(checking.counts.given).toBeGreaterThan(0);
+    expect(checking.counts.wrong).toBe(0);
     expect(result.manifestCid?.equals(reference.manifestCid as CID)).toBe(true);
   });
 
   it("roots some data blocks itself while the encoder is behind, as the encoder would", async () => {
-    const local = await (await import("../../src/core/stripes.ts")).createLocalStripeEncoder();
     const hasher = await createCellHasher();
-    let given = 0;
-    let wrong = 0;
-    const behind = {
-      async encode(
-        data: Uint8Array,
-        params: Parameters<typeof local.encode>[1],
-        known?: Parameters<typeof local.encode>[2],
-      ) {
-        for (const [i, root] of (known?.roots ?? []).entries()) {
-          if (root === undefined) continue;
-          given++;
-          const block = data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
-          if (!Buffer.from(hasher.subtreeRoots(block, BLOCK_SIZE, 256)).equals(root)) wrong++;
-        }
-        // Slower than the upload reads: every stripe slot is busy when the next is handed over.
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        return local.encode(data, params, known);
-      },
-    };
+    const root = (block: Uint8Array) => hasher.subtreeRoots(block, BLOCK_SIZE, 256);
+    // Slower than the upload reads: every stripe slot is busy when the next is handed over.
+    const behind = checkingEncoder(await createLocalStripeEncoder(), "roots", root, 20);
     const data = pseudoRandom("behind", 41 * BLOCK_SIZE + 999);
     const reference = await uploadData([data], { onBlock: () => {}, erasure: { k: 4, m: 2 } });
     const result = await uploadData(pieces(data, [100_000, 65_536]), {
       onBlock: () => {},
       erasure: { k: 4, m: 2 },
-      stripeEncoder: behind,
+      stripeEncoder: behind.encoder,
     });
-    expect(given).toBeGreaterThan(4);
-    expect(wrong).toBe(0);
+    expect(behind.counts.given).toBeGreaterThan(4);
+    expect(behind.counts.wrong).toBe(0);
     expect(result.manifestCid?.equals(reference.manifestCid as CID)).toBe(true);
   });
 
   it("uses given roots as they are, roots the other blocks, and refuses malformed ones", async () => {
-    const { encodeStripe } = await import("../../src/core/stripes.ts");
     const codec = await createErasureCodec();
     const hasher = await createCellHasher();
     const params = { k: 4, m: 2, blockSize: BLOCK_SIZE, cellSize: 256 };
@@ -247,7 +246,6 @@ describe("uploadData", () => {
   });
 
   it("uses a given digest as is and refuses a malformed one", async () => {
-    const { encodeStripe } = await import("../../src/core/stripes.ts");
     const codec = await createErasureCodec();
     const hasher = await createCellHasher();
     const params = { k: 2, m: 1, blockSize: BLOCK_SIZE, cellSize: 256 };
