@@ -190,8 +190,8 @@ export async function uploadData(source: ByteSource, options: UploadOptions): Pr
     const digests = pieces.map((piece) => leafDigests.get(piece));
     const encoded = encoder.encode(data, params, { digests, roots });
     encoding++;
-    // Its failure surfaces through `chain`; this only stops it counting as unhandled
-    // while earlier stripes are still finishing.
+    // Counted down once settled. A failure surfaces through `chain`; handling it here also
+    // stops it counting as unhandled while earlier stripes are still finishing.
     encoded.then(
       () => encoding--,
       () => encoding--,
