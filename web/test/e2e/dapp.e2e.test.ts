@@ -63,6 +63,13 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
+/**
+ * How long a navigation may take. `next dev` compiles a page on its first visit: in CI on a
+ * loaded 2-core machine the first page took over Playwright's default 30 s, and every later
+ * step failed with it.
+ */
+const NAVIGATION_TIMEOUT_MS = 180_000;
+
 async function screenshot(name: string, on: Page = page) {
   await on.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
@@ -72,6 +79,7 @@ beforeAll(async () => {
   stack = await startStack({ log: (line) => process.env.CAIRN_DEBUG && console.log(line) });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
   page.on("pageerror", (error) => pageErrors.push(error.message));
   await injectWallet(page, {
     rpcUrl: stack.rpcUrl,
@@ -169,6 +177,7 @@ describe("the dApp against the local stack", () => {
     // The client: a second browser profile whose injected wallet signs with client1's key.
     clientContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const client = await clientContext.newPage();
+    client.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
     client.on("pageerror", (error) => pageErrors.push(error.message));
     if (process.env.CAIRN_DEBUG)
       client.on("console", (message) => console.log(`client page: ${message.type()} ${message.text()}`));
