@@ -42,6 +42,15 @@ function checkingEncoder(
   return { encoder, counts };
 }
 
+/** Encodes one k + m stripe of pseudo-random data named `seed`, with what is `known`. */
+async function stripeOf(seed: string, k: number, m: number) {
+  const codec = await createErasureCodec();
+  const hasher = await createCellHasher();
+  const params = { k, m, blockSize: BLOCK_SIZE, cellSize: 256 };
+  const data = pseudoRandom(seed, k * BLOCK_SIZE);
+  return (known?: KnownBlocks) => encodeStripe(codec, hasher, data.slice(), params, undefined, known);
+}
+
 function memoryStore() {
   const blocks = new Map<string, Uint8Array>();
   const sends = new Map<string, number>();
@@ -223,44 +232,36 @@ describe("uploadData", () => {
   });
 
   it("uses given roots as they are, roots the other blocks, and refuses malformed ones", async () => {
-    const codec = await createErasureCodec();
-    const hasher = await createCellHasher();
-    const params = { k: 4, m: 2, blockSize: BLOCK_SIZE, cellSize: 256 };
-    const data = pseudoRandom("roots", 4 * BLOCK_SIZE);
+    const encode = await stripeOf("roots", 4, 2);
     const marker = new Uint8Array(32).fill(9);
-    const plain = await encodeStripe(codec, hasher, data.slice(), params);
+    const plain = await encode();
     // Given for blocks 1 and 3: blocks 0 and 2 are separate runs the encoder roots itself.
-    const done = await encodeStripe(codec, hasher, data.slice(), params, undefined, {
-      roots: [undefined, marker, undefined, marker],
-    });
+    const done = await encode({ roots: [undefined, marker, undefined, marker] });
     const root = (stripe: { blockRoots: Uint8Array }, i: number) =>
       stripe.blockRoots.subarray(i * 32, (i + 1) * 32);
     for (const i of [1, 3]) expect(root(done, i)).toEqual(marker);
     for (const i of [0, 2, 4, 5]) expect(root(done, i)).toEqual(root(plain, i));
-    await expect(
-      encodeStripe(codec, hasher, data.slice(), params, undefined, { roots: [new Uint8Array(33)] }),
-    ).rejects.toMatchObject({ name: "InvalidParameterError", field: "known.roots" });
-    await expect(
-      encodeStripe(codec, hasher, data.slice(), params, undefined, { roots: Array(5).fill(marker) }),
-    ).rejects.toMatchObject({ field: "known.roots" });
+    await expect(encode({ roots: [new Uint8Array(33)] })).rejects.toMatchObject({
+      name: "InvalidParameterError",
+      field: "known.roots",
+    });
+    await expect(encode({ roots: Array(5).fill(marker) })).rejects.toMatchObject({ field: "known.roots" });
   });
 
   it("uses a given digest as is and refuses a malformed one", async () => {
-    const codec = await createErasureCodec();
-    const hasher = await createCellHasher();
-    const params = { k: 2, m: 1, blockSize: BLOCK_SIZE, cellSize: 256 };
-    const data = pseudoRandom("given", 2 * BLOCK_SIZE);
+    const encode = await stripeOf("given", 2, 1);
     const marker = new Uint8Array(32).fill(7);
-    const done = await encodeStripe(codec, hasher, data.slice(), params, undefined, { digests: [marker] });
+    const done = await encode({ digests: [marker] });
     expect(done.digests.subarray(0, 32)).toEqual(marker);
-    const plain = await encodeStripe(codec, hasher, data.slice(), params);
+    const plain = await encode();
     expect(done.digests.subarray(32)).toEqual(plain.digests.subarray(32));
-    await expect(
-      encodeStripe(codec, hasher, data.slice(), params, undefined, { digests: [new Uint8Array(31)] }),
-    ).rejects.toMatchObject({ name: "InvalidParameterError", field: "known.digests" });
-    await expect(
-      encodeStripe(codec, hasher, data.slice(), params, undefined, { digests: [marker, marker, marker] }),
-    ).rejects.toMatchObject({ field: "known.digests" });
+    await expect(encode({ digests: [new Uint8Array(31)] })).rejects.toMatchObject({
+      name: "InvalidParameterError",
+      field: "known.digests",
+    });
+    await expect(encode({ digests: [marker, marker, marker] })).rejects.toMatchObject({
+      field: "known.digests",
+    });
   });
 
   it("fails with the encoder's or the sink's error, and names bad parameters", async () => {
