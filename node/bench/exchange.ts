@@ -242,15 +242,13 @@ async function main(): Promise<void> {
     paymentOverhead: [],
   };
   const want = (key: string): boolean => only === undefined || only.includes(key);
-  let devnet:
-    | Awaited<ReturnType<typeof import("../test/helpers/devnet.ts").startAutominingDevnet>>
-    | undefined;
+  let devnet: Awaited<ReturnType<typeof import("../test/helpers/devnet.ts").startDevnet>> | undefined;
   try {
     // The chain first: deploying its contracts is heavy work that no transfer should follow.
     let chain: ((role: string) => string) | undefined;
     if (want("paidMiBps")) {
-      const { startAutominingDevnet } = await import("../test/helpers/devnet.ts");
-      const chainNode = await startAutominingDevnet();
+      const { startDevnet } = await import("../test/helpers/devnet.ts");
+      const chainNode = await startDevnet();
       devnet = chainNode;
       chain = (role: string): string =>
         JSON.stringify({

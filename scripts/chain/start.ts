@@ -40,6 +40,11 @@ export interface StartChainOptions {
   accountsFile?: string;
   /** Start-up time limit. Default 60 s + 30 s per extra sealer (poa), 30 s (anvil). */
   timeoutMs?: number;
+  /**
+   * anvil only: mine a block per transaction instead of one every Clique period. Tests use
+   * it so that a deploy or a transaction never waits on the block time. Default false.
+   */
+  automine?: boolean;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -117,6 +122,8 @@ export async function startChain(opts: StartChainOptions = {}): Promise<RunningC
   const engine = opts.engine ?? "poa";
   if (!ENGINES.includes(engine))
     throw new UsageError(`engine must be one of ${ENGINES.join(", ")} (got ${JSON.stringify(engine)})`);
+  if (engine === "poa" && opts.automine === true)
+    throw new UsageError("automine applies to the anvil engine only (Clique seals every period)");
   const rpcPort = opts.rpcPort ?? 8545;
   const p2pPort = opts.p2pPort ?? 30303;
   const dataDir = path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
@@ -200,11 +207,10 @@ export async function startChain(opts: StartChainOptions = {}): Promise<RunningC
         pid: n.process.pid,
       }));
     } else {
-      const blockTime = source.config.clique?.period ?? 2;
       const a = await startAnvil({
         genesisFile,
         chainId,
-        blockTime,
+        blockTime: opts.automine === true ? "automine" : (source.config.clique?.period ?? 2),
         rpcPort,
         dataDir,
         deadline,
@@ -225,7 +231,8 @@ export async function startChain(opts: StartChainOptions = {}): Promise<RunningC
         );
       }
     }
-    const target = engine === "poa" ? Math.max(2, sealerCount + 1) : 1;
+    // An automining anvil makes no block until it gets a transaction: genesis is enough.
+    const target = engine === "poa" ? Math.max(2, sealerCount + 1) : opts.automine === true ? 0 : 1;
     log(`waiting for block ${target} on ${nodes.map((n) => n.name).join(", ")}`);
     for (;;) {
       const dead = procs.find((p) => p.exitInfo !== undefined);

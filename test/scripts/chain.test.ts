@@ -3,10 +3,12 @@
  * fail before anything starts. The Clique engine runs in the smoke test (npm run test:smoke).
  */
 import { createServer, type Server } from "node:net";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPublicClient, http } from "viem";
+import { createPublicClient, createWalletClient, http, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { anvil } from "viem/chains";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseChainArgs } from "../../scripts/chain/options.ts";
 import { startChain, type RunningChain } from "../../scripts/chain/start.ts";
@@ -34,17 +36,24 @@ describe("chain options", () => {
 
 describe("startChain", () => {
   const started: RunningChain[] = [];
+  const dataDirs: string[] = [];
+  const freshDataDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), "cairn-chain-"));
+    dataDirs.push(dir);
+    return dir;
+  };
   afterAll(async () => {
     for (const chain of started) await chain.stop();
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it("refuses a port that is taken, naming it, before starting anything", async () => {
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(18645, "127.0.0.1", resolve));
     try {
-      await expect(
-        startChain({ engine: "anvil", rpcPort: 18645, dataDir: mkdtempSync(join(tmpdir(), "cairn-chain-")) }),
-      ).rejects.toThrow(/port 18645 \(.*\) is already in use/);
+      await expect(startChain({ engine: "anvil", rpcPort: 18645, dataDir: freshDataDir() })).rejects.toThrow(
+        /port 18645 \(.*\) is already in use/,
+      );
     } finally {
       blocker.close();
     }
@@ -54,7 +63,7 @@ describe("startChain", () => {
     const chain = await startChain({
       engine: "anvil",
       rpcPort: 18655,
-      dataDir: mkdtempSync(join(tmpdir(), "cairn-chain-")),
+      dataDir: freshDataDir(),
     });
     started.push(chain);
     const rpcUrl = chain.rpcUrls[0] ?? "";
@@ -77,5 +86,32 @@ describe("startChain", () => {
     // A second run on the same chain resumes from Ignition's journal: same addresses.
     const again = await deployCairn({ rpcUrl, writeFiles: false, deploymentId: "scripts-test" });
     expect(again.contracts).toEqual(deployment.contracts);
+  });
+
+  it("with automine, anvil mines a block for each transaction and none while idle", async () => {
+    const chain = await startChain({
+      engine: "anvil",
+      automine: true,
+      rpcPort: 18665,
+      dataDir: freshDataDir(),
+    });
+    started.push(chain);
+    const client = createPublicClient({ transport: http(chain.rpcUrls[0] ?? ""), cacheTime: 0 });
+    expect(await client.getBlockNumber()).toBe(0n);
+    const wallet = createWalletClient({
+      account: privateKeyToAccount(devAccount("client1").privateKey as Hex),
+      chain: { ...anvil, id: 98765 },
+      transport: http(chain.rpcUrls[0] ?? ""),
+    });
+    const hash = await wallet.sendTransaction({ to: devAccount("client2").address, value: 1n });
+    expect((await client.getTransactionReceipt({ hash })).blockNumber).toBe(1n);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await client.getBlockNumber()).toBe(1n);
+  });
+
+  it("refuses automine on the Clique engine before starting anything", async () => {
+    await expect(startChain({ engine: "poa", automine: true, dataDir: freshDataDir() })).rejects.toThrow(
+      /automine applies to the anvil engine only/,
+    );
   });
 });

@@ -1,9 +1,7 @@
 import { expect, it } from "vitest";
 import { startDevnet } from "./devnet.ts";
 it("starts anvil from genesis with the contracts deployed, and mines only when asked", async () => {
-  const t = Date.now();
   const d = await startDevnet();
-  console.log("started in", Date.now() - t);
   const n = await d.publicClient.getBlockNumber();
   await new Promise((r) => setTimeout(r, 2500));
   expect(await d.publicClient.getBlockNumber()).toBe(n);

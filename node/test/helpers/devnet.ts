@@ -9,8 +9,9 @@
  *   await devnet.mine(15);           // move time on by blocks
  *   await devnet.stop();
  *
- * Blocks are mined per transaction (automine), so a test never waits on a block time;
- * `mine` and `increaseTime` move the chain on where a test needs periods or delays.
+ * Blocks are mined per transaction (automine), from the start: neither the deploy nor a
+ * test ever waits on a block time; `mine` and `increaseTime` move the chain on where a
+ * test needs periods or delays.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -66,7 +67,7 @@ export async function startDevnet(): Promise<Devnet> {
   const rpcPort = await freePort();
   let running: RunningChain | undefined;
   try {
-    running = await startChain({ engine: "anvil", rpcPort, dataDir });
+    running = await startChain({ engine: "anvil", automine: true, rpcPort, dataDir });
     const rpcUrl = running.rpcUrls[0] as string;
     const chain = defineChain({
       id: DEVNET_CHAIN_ID,
@@ -78,11 +79,6 @@ export async function startDevnet(): Promise<Devnet> {
 
     const deployment = await deployCairn({ rpcUrl, writeFiles: false, deploymentId: `node-test-${rpcPort}` });
     const contracts = deployment.contracts as Devnet["contracts"];
-    // Only now stop the 2 s interval blocks (Ignition's deploy waits on them), so that
-    // from here on blocks move only when a test sends a transaction or mines. anvil turns
-    // automine off with interval mining, so it is turned back on after.
-    await testClient.setIntervalMining({ interval: 0 });
-    await testClient.setAutomine(true);
     const chainToStop = running;
     return {
       rpcUrl,
@@ -106,17 +102,4 @@ export async function startDevnet(): Promise<Devnet> {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-}
-
-/**
- * startDevnet, making sure automine is on: anvil's `setIntervalMining({ interval: 0 })`
- * also switches automine off, and a devnet that set automine before it (as the first
- * version did) would leave transactions unmined. Free of vitest, so the benchmarks use it.
- */
-export async function startAutominingDevnet(): Promise<Devnet> {
-  const devnet = await startDevnet();
-  await createTestClient({ chain: devnet.chain, mode: "anvil", transport: http(devnet.rpcUrl) }).setAutomine(
-    true,
-  );
-  return devnet;
 }

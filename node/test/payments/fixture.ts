@@ -21,10 +21,8 @@ import {
 } from "../../src/payments/index.ts";
 import type { ReputationRecorder } from "../../src/reputation/types.ts";
 import { createMetadataStore, MIGRATIONS, type MetadataStore } from "../../src/store/metadata/index.ts";
-import { type Devnet, startAutominingDevnet } from "../helpers/devnet.ts";
+import { type Devnet, startDevnet } from "../helpers/devnet.ts";
 import { testTransactionSender } from "../helpers/test-sender.ts";
-
-export { startAutominingDevnet };
 
 /**
  * The hooks a chain-backed test file shares: one automining devnet for the whole file, a
@@ -38,7 +36,7 @@ export function devnetPerFile(
   let devnet: Devnet | undefined;
   let dir: string | undefined;
   beforeAll(async () => {
-    devnet = await startAutominingDevnet();
+    devnet = await startDevnet();
   }, 60_000);
   afterAll(async () => {
     await devnet?.stop();

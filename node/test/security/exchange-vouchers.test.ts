@@ -28,9 +28,9 @@ import {
 } from "../../src/protocols/exchange/index.ts";
 import type { MetadataStore } from "../../src/store/metadata/index.ts";
 import { captureLogger } from "../chain/helpers.ts";
-import type { Devnet } from "../helpers/devnet.ts";
+import { type Devnet, startDevnet } from "../helpers/devnet.ts";
 import { RecordedReputation } from "../helpers/recorded-reputation.ts";
-import { channelPayer, providerAccounting, startAutominingDevnet } from "../payments/fixture.ts";
+import { channelPayer, providerAccounting } from "../payments/fixture.ts";
 import { addressOf, type Peer, startPeer } from "../protocols/exchange/fixture.ts";
 
 const bytes = (hex: Hex): Uint8Array<ArrayBuffer> => Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
@@ -58,7 +58,7 @@ describe("forged and replayed vouchers on the exchange", { timeout: 60_000 }, ()
   let context: { chainId: number; verifyingContract: Address };
 
   beforeAll(async () => {
-    devnet = await startAutominingDevnet();
+    devnet = await startDevnet();
     dir = await mkdtemp(join(tmpdir(), "cairn-security-vouchers-"));
     ({ accounting, metadata } = providerAccounting(
       devnet,

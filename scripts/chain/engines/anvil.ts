@@ -3,6 +3,8 @@
 //
 //   anvil --init <genesis> --chain-id 98765 --block-time 2 --hardfork london --port <p>
 //
+// Without --block-time (the automine option), anvil mines a block for each transaction.
+//
 // --accounts 0: anvil would otherwise add its ten well-known mnemonic accounts on top of the
 // genesis alloc; the devnet's accounts are the ones in genesis/dev-accounts.json.
 import path from "node:path";
@@ -22,7 +24,8 @@ export interface AnvilNode {
 export interface StartAnvilOptions {
   genesisFile: string;
   chainId: number;
-  blockTime: number;
+  /** Seconds between blocks, or "automine": a block per transaction. */
+  blockTime: number | "automine";
   rpcPort: number;
   dataDir: string;
   deadline: number;
@@ -38,8 +41,7 @@ export async function startAnvil(opts: StartAnvilOptions): Promise<AnvilNode> {
     opts.genesisFile,
     "--chain-id",
     String(opts.chainId),
-    "--block-time",
-    String(opts.blockTime),
+    ...(opts.blockTime === "automine" ? [] : ["--block-time", String(opts.blockTime)]),
     "--hardfork",
     "london",
     "--host",
