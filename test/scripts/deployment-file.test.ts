@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   readDeployments,
   writeDeployment,
@@ -15,15 +15,25 @@ const example: DeploymentFile = {
 };
 
 describe("deployment files", () => {
-  it("round-trips and leaves no temporary file behind", () => {
+  const dirs: string[] = [];
+  const freshDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), "cairn-deployments-"));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("round-trips and leaves no temporary file behind", () => {
+    const dir = freshDir();
     writeDeployment(example, dir);
     expect(readdirSync(dir)).toEqual(["98765.json"]);
     expect(readDeployments(dir)).toEqual([example]);
   });
 
   it("names the field that is wrong in a hand-edited file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "cairn-deployments-"));
+    const dir = freshDir();
     writeFileSync(join(dir, "98765.json"), JSON.stringify({ ...example, chainId: 1 }));
     expect(() => readDeployments(dir)).toThrow(/"chainId" must be a number matching the file name/);
 

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEventLogs } from "viem";
@@ -35,9 +35,10 @@ describe("/api/v1/provider on a real chain", () => {
   const status = async () =>
     (await (await fetch(`${node.apiUrl}/api/v1/provider`)).json()) as Record<string, unknown>;
 
+  const deploymentFile = join(tmpdir(), `cairn-api-deployment-${process.pid}.json`);
+
   beforeAll(async () => {
     devnet = await startDevnet();
-    const deploymentFile = join(tmpdir(), `cairn-api-deployment-${process.pid}.json`);
     await writeFile(deploymentFile, JSON.stringify({ chainId: 98765, contracts: devnet.contracts }));
     node = await startTestNode({ "chain-rpc-url": devnet.rpcUrl, "chain-deployment-file": deploymentFile });
     // Nothing listens on port 9: the node starts without a chain link.
@@ -46,6 +47,7 @@ describe("/api/v1/provider on a real chain", () => {
   afterAll(async () => {
     await Promise.all([node?.cleanup(), offline?.cleanup()]);
     await devnet?.stop();
+    await rm(deploymentFile, { force: true });
   });
 
   it("reads an unregistered provider", async () => {

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,15 +35,17 @@ describe("cairn provider, against a node on a real chain", () => {
   const cairn = (...args: string[]) =>
     runCairn(["provider", ...args], { apiUrl: node.apiUrl, token: TOKEN, folder: node.dataDir });
 
+  const deploymentFile = join(tmpdir(), `cairn-cli-deployment-${process.pid}.json`);
+
   beforeAll(async () => {
     devnet = await startDevnet();
-    const deploymentFile = join(tmpdir(), `cairn-cli-deployment-${process.pid}.json`);
     await writeFile(deploymentFile, JSON.stringify({ chainId: 98765, contracts: devnet.contracts }));
     node = await startTestNode({ "chain-rpc-url": devnet.rpcUrl, "chain-deployment-file": deploymentFile });
   }, 60_000);
   afterAll(async () => {
     await node?.cleanup();
     await devnet?.stop();
+    await rm(deploymentFile, { force: true });
   });
 
   it("shows an unregistered account and the minimum stake", async () => {
