@@ -25,7 +25,6 @@ import { type Ping, ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { webSockets } from "@libp2p/websockets";
 import { yamux } from "@libp2p/yamux";
-import { FsDatastore } from "datastore-fs";
 import type { Datastore } from "interface-datastore";
 import { createLibp2p, type Libp2pOptions } from "libp2p";
 import { type Logger, logger as createLogger } from "../logging/index.ts";
@@ -48,6 +47,7 @@ import { BootstrapRedial } from "./bootstrap-redial.ts";
 import { DhtRejoin } from "./dht-rejoin.ts";
 import { loadOrCreatePeerKey } from "./identity.ts";
 import { libp2pLogger } from "./libp2p-logger.ts";
+import { PeerDatastore } from "./peer-datastore.ts";
 
 export * from "./constants.ts";
 export * from "./errors.ts";
@@ -133,9 +133,9 @@ export async function createNetwork(components: NetworkComponents, init: Network
       if (loaded.created) log.info("created peer key", { path: paths.peerKey });
     }
     await mkdir(paths.datastore, { recursive: true, mode: 0o700 });
-    const fsDatastore = new FsDatastore(paths.datastore);
-    await fsDatastore.open();
-    datastore = fsDatastore;
+    const peerDatastore = new PeerDatastore(paths.datastore, log.child("datastore"));
+    await peerDatastore.open();
+    datastore = peerDatastore;
   }
 
   const peerDiscovery: NonNullable<Libp2pOptions["peerDiscovery"]> = [];

@@ -101,6 +101,23 @@ describe("network", () => {
     expect(second.getConnections(other.peerId).length).toBeGreaterThan(0);
   });
 
+  it("writes nothing to its data folder once stopped, even when its peer stops at the same time", async () => {
+    // Each one's stop sends the other an identify push, which the other used to record in
+    // its peer store after its own stop had resolved.
+    const dirA = join(dataDir, "a");
+    const dirB = join(dataDir, "b");
+    const a = await node({ dir: dirA });
+    const b = await node({ dir: dirB });
+    await a.dial(b.getMultiaddrs()[0] ?? multiaddr());
+    await expect.poll(async () => a.peerStore.has(b.peerId), { timeout: 5000 }).toBe(true);
+    await Promise.all([a.stop(), b.stop()]);
+    await rm(dirA, { recursive: true, force: true });
+    await rm(dirB, { recursive: true, force: true });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await expect(stat(dirA)).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(stat(dirB)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
   it("refuses a peer key that other users can read, and one that is not a key", async () => {
     const paths = networkPaths(dataDir);
     await createNetwork(quiet, { dir: paths.dir, listen: [] });
