@@ -102,8 +102,8 @@ describe("network", () => {
   });
 
   it("writes nothing to its data folder once stopped, even when its peer stops at the same time", async () => {
-    // Each one's stop sends the other an identify push, which the other used to record in
-    // its peer store after its own stop had resolved.
+    // Each one used to patch its peer store from the other's last identify message after
+    // its own stop had resolved (PeerDatastore).
     const dirA = join(dataDir, "a");
     const dirB = join(dataDir, "b");
     const a = await node({ dir: dirA });
