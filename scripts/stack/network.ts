@@ -102,9 +102,9 @@ export async function startNodes(services: ServiceGroup, options: StartNodesOpti
   const nodes = [bootstrapNode, ...others];
   // Each node reaches the bootstrap peer on start (and dials it again until it does), and
   // the others through its DHT self-lookups: kad-dht's own on the first peer, and the
-  // node's second one a few seconds later, which finds the nodes that joined at the same
-  // moment (network/dht-rejoin.ts). A devnet is far smaller than a k-bucket, so every node
-  // ends up connected to every other.
+  // node's own ones over the next 90 s, which find the nodes that joined at the same
+  // moment or came up later (network/dht-rejoin.ts). A devnet is far smaller than a
+  // k-bucket, so every node ends up connected to every other.
   await waitForPeers(nodes, nodes.length - 1);
   options.log("  every node has joined the network");
   return nodes;

@@ -148,22 +148,27 @@ export async function startStackNode(options: StartNodeOptions): Promise<StackNo
   }
 }
 
-/** Waits until every node has at least `min` peers (the DHT has joined them up). */
+/**
+ * Waits until every node has at least `min` peers (the DHT has joined them up). The
+ * default timeout outlasts the nodes' own lookups after joining (the last is 90 s after
+ * the first peer; see node/src/network/dht-rejoin.ts).
+ */
 export async function waitForPeers(
   nodes: readonly StackNode[],
   min: number,
-  timeoutMs = 60_000,
+  timeoutMs = 120_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const node of nodes) {
     for (;;) {
       const response = await fetch(`${node.apiUrl}/api/v1/peers`);
       const { peers } = (await response.json()) as { peers: { peerId: string }[] };
-      const distinct = new Set(peers.map((p) => p.peerId)).size;
-      if (distinct >= min) break;
+      const seen = new Set(peers.map((p) => p.peerId));
+      if (seen.size >= min) break;
       if (Date.now() > deadline) {
+        const missing = nodes.filter((other) => other !== node && !seen.has(other.peerId)).map((n) => n.name);
         throw new ChainError(
-          `${node.name} has ${distinct} peers after ${timeoutMs / 1000} s (wanted ${min}); see ${node.logFile}`,
+          `${node.name} has ${seen.size} peers after ${timeoutMs / 1000} s (wanted ${min}; not connected to ${missing.join(", ") || "none of the others"}); see ${node.logFile}`,
         );
       }
       await sleep(250);

@@ -42,11 +42,13 @@ export const BOOTSTRAP_REDIAL_INTERVAL_MS = 5_000;
 export const DHT_REJOIN_LOOKUP_DELAY_MS = 1_000;
 
 /**
- * Ms from the first DHT peer's connection after start to the node's second lookup of
- * itself (kad-dht's own runs at once): long enough for the nodes that joined along with
- * it to have registered with the peers it asks, even on a busy machine.
+ * Ms from the first DHT peer's connection after start to each of the node's own lookups
+ * of itself (kad-dht's own runs at once). The first comes once the nodes that joined
+ * along with it have registered with the peers it asks on an idle machine; the later ones
+ * catch those that came up slowly on a loaded one. After these, kad-dht's 5-minute
+ * routing table refresh takes over.
  */
-export const DHT_FIRST_JOIN_LOOKUP_DELAY_MS = 3_000;
+export const DHT_FIRST_JOIN_LOOKUP_DELAYS_MS: readonly number[] = [3_000, 10_000, 30_000, 90_000];
 
 /** Ms that lookup may take at most; kad-dht gives its routing table refreshes as long. */
 export const DHT_REJOIN_LOOKUP_TIMEOUT_MS = 30_000;

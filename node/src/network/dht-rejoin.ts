@@ -9,8 +9,11 @@
  *
  * - Nodes that join at once through the same bootstrap peer each ask it before it has
  *   taken in the others, so each learns only the bootstrap peer (a devnet's nodes start
- *   together; its full-mesh wait failed now and then on this). A second lookup a few
- *   seconds after the first peer finds them.
+ *   together; its full-mesh wait failed now and then on this). More lookups in the first
+ *   minute or two after the first peer find them. One is not always enough: on a loaded
+ *   machine the nodes come up over many seconds, and a pair whose every lookup ran before
+ *   the other had registered with the peers it asked stayed strangers for 5 minutes (a
+ *   system test's wait for the full mesh timed out on that).
  * - A node that lost every connection keeps its dead peers in its routing table, so its
  *   lookups go nowhere; once it reaches a peer again, it knows that peer alone. One more
  *   lookup a moment after it regains a DHT peer covers that.
@@ -31,10 +34,11 @@ export interface DhtRejoinTiming {
    */
   delayMs: number;
   /**
-   * Ms from the first DHT peer after start to the lookup: kad-dht's own self-query runs
-   * first, and the nodes that joined along with this one register with the peers it asks.
+   * Ms from the first DHT peer after start to each lookup, ascending: kad-dht's own
+   * self-query runs at once, and the nodes that joined along with this one register with
+   * the peers it asks over the next seconds or, on a loaded machine, minute.
    */
-  firstJoinDelayMs: number;
+  firstJoinDelaysMs: readonly number[];
   /** Ms the lookup may take at most. */
   timeoutMs: number;
 }
@@ -50,7 +54,12 @@ export class DhtRejoin implements Startable {
   #stopped = false;
   /** The node has had a DHT peer since start: a later first peer is a reconnection. */
   #hadPeer = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The lookups after the first join since start; a stop ends them. */
+  #joinSchedule: JoinSchedule | undefined;
+  /** The next of those lookups, while it is due. */
+  #joinTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The lookup after a reconnection, while it is due. */
+  #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   /** Aborts the lookup in flight, if any; set while one runs. */
   #lookup: AbortController | undefined;
 
@@ -79,8 +88,11 @@ export class DhtRejoin implements Startable {
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#joinSchedule = undefined;
+    clearTimeout(this.#joinTimer);
+    this.#joinTimer = undefined;
+    clearTimeout(this.#rejoinTimer);
+    this.#rejoinTimer = undefined;
     this.#lookup?.abort();
     this.#connected.clear();
   }
@@ -111,14 +123,40 @@ export class DhtRejoin implements Startable {
     const reconnected = this.#connected.size === 0 && this.#hadPeer;
     this.#connected.add(peer.toString());
     this.#hadPeer = true;
-    if (!(joined || reconnected) || this.#stopped || this.#timer !== undefined) return;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
+    if (this.#stopped) return;
+    if (joined) {
+      this.#joinSchedule = { startedAt: Date.now(), next: 0 };
+      this.#runJoinLookups(this.#joinSchedule);
+    } else if (reconnected && this.#rejoinTimer === undefined) {
+      this.#rejoinTimer = setTimeout(() => {
+        this.#rejoinTimer = undefined;
         void this.lookup();
-      },
-      joined ? this.#timing.firstJoinDelayMs : this.#timing.delayMs,
-    );
-    this.#timer.unref();
+      }, this.#timing.delayMs);
+      this.#rejoinTimer.unref();
+    }
   }
+
+  /**
+   * Runs the first join's lookups one after another, each at its time from `schedule`'s
+   * start or, when the one before took longer, as soon as that one ends.
+   */
+  #runJoinLookups(schedule: JoinSchedule): void {
+    const dueMs = this.#timing.firstJoinDelaysMs[schedule.next];
+    if (dueMs === undefined || this.#joinSchedule !== schedule) return;
+    this.#joinTimer = setTimeout(
+      () => {
+        this.#joinTimer = undefined;
+        schedule.next++;
+        void this.lookup().then(() => this.#runJoinLookups(schedule));
+      },
+      Math.max(0, schedule.startedAt + dueMs - Date.now()),
+    );
+    this.#joinTimer.unref();
+  }
+}
+
+/** The first join's lookups: when they started, and which comes next. */
+interface JoinSchedule {
+  startedAt: number;
+  next: number;
 }

@@ -31,7 +31,7 @@ import { type Logger, logger as createLogger } from "../logging/index.ts";
 import {
   BOOTSTRAP_REDIAL_INTERVAL_MS,
   DATASTORE_DIR,
-  DHT_FIRST_JOIN_LOOKUP_DELAY_MS,
+  DHT_FIRST_JOIN_LOOKUP_DELAYS_MS,
   DHT_REJOIN_LOOKUP_DELAY_MS,
   DHT_REJOIN_LOOKUP_TIMEOUT_MS,
   DEFAULT_DIAL_TIMEOUT,
@@ -201,7 +201,7 @@ export async function createNetwork(components: NetworkComponents, init: Network
     node.peerId,
     {
       delayMs: DHT_REJOIN_LOOKUP_DELAY_MS,
-      firstJoinDelayMs: DHT_FIRST_JOIN_LOOKUP_DELAY_MS,
+      firstJoinDelaysMs: DHT_FIRST_JOIN_LOOKUP_DELAYS_MS,
       timeoutMs: DHT_REJOIN_LOOKUP_TIMEOUT_MS,
     },
     log.child("dht"),

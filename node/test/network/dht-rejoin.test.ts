@@ -1,7 +1,7 @@
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { PeerId } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { LogManager } from "../../src/logging/index.ts";
 import { DhtRejoin } from "../../src/network/dht-rejoin.ts";
 
@@ -18,10 +18,18 @@ async function peer(): Promise<PeerId> {
 const settle = () => new Promise((resolve) => setTimeout(resolve, DELAY_MS * 5));
 
 let rejoin: DhtRejoin | undefined;
-afterEach(() => rejoin?.stop());
+/** Lookups in progress at once in the fake DHT, now and at most. */
+let running = 0;
+let maxRunning = 0;
+afterEach(() => {
+  vi.useRealTimers();
+  rejoin?.stop();
+  running = 0;
+  maxRunning = 0;
+});
 
 /** A started DhtRejoin whose DHT records each lookup's key and finds nobody. */
-async function started(): Promise<{
+async function started(timing: { firstJoinDelaysMs?: number[]; lookupMs?: number } = {}): Promise<{
   self: PeerId;
   keys: Uint8Array[];
   connect: (peer: PeerId) => Promise<void>;
@@ -32,13 +40,17 @@ async function started(): Promise<{
   const dht = {
     async *getClosestPeers(key: Uint8Array) {
       keys.push(key);
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((resolve) => setTimeout(resolve, timing.lookupMs ?? 0));
+      running--;
       yield* [];
     },
   };
   const started = new DhtRejoin(
     dht,
     self,
-    { delayMs: DELAY_MS, firstJoinDelayMs: DELAY_MS, timeoutMs: 1_000 },
+    { delayMs: DELAY_MS, firstJoinDelaysMs: timing.firstJoinDelaysMs ?? [DELAY_MS], timeoutMs: 1_000 },
     log,
   );
   started.start();
@@ -91,5 +103,34 @@ describe("DhtRejoin", () => {
     await connect(b);
     await settle();
     expect(keys).toHaveLength(1);
+  });
+
+  it("runs each of the first join's lookups at its time, and no more after a stop", async () => {
+    const { self, keys, connect } = await started({ firstJoinDelaysMs: [1_000, 10_000, 30_000] });
+    vi.useFakeTimers();
+    await connect(await peer());
+    await vi.advanceTimersByTimeAsync(999);
+    expect(keys).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(keys).toEqual([self.toMultihash().bytes]);
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(keys).toHaveLength(2);
+    rejoin?.stop();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(keys).toHaveLength(2);
+  });
+
+  it("starts the next of the first join's lookups only once a slow one has ended", async () => {
+    const { keys, connect } = await started({ firstJoinDelaysMs: [1_000, 2_000, 3_000], lookupMs: 5_000 });
+    vi.useFakeTimers();
+    await connect(await peer());
+    await vi.advanceTimersByTimeAsync(5_999);
+    expect(keys).toHaveLength(1);
+    // The first ends at 6 s; the second, overdue, starts at once, and the third after it.
+    await vi.advanceTimersByTimeAsync(10);
+    expect(keys).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(keys).toHaveLength(3);
+    expect(maxRunning).toBe(1);
   });
 });
