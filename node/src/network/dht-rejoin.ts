@@ -39,6 +39,11 @@ export interface DhtRejoinTiming {
    * the peers it asks over the next seconds or, on a loaded machine, minute.
    */
   firstJoinDelaysMs: readonly number[];
+  /**
+   * DHT peers with an open connection past which those lookups stop: a node that knows
+   * that many is woven into the DHT, and the others find it through their own lookups.
+   */
+  enoughPeers: number;
   /** Ms the lookup may take at most. */
   timeoutMs: number;
 }
@@ -138,7 +143,8 @@ export class DhtRejoin implements Startable {
 
   /**
    * Runs the first join's lookups one after another, each at its time from `schedule`'s
-   * start or, when the one before took longer, as soon as that one ends.
+   * start or, when the one before took longer, as soon as that one ends, until the node
+   * has enough DHT peers.
    */
   #runJoinLookups(schedule: JoinSchedule): void {
     const dueMs = this.#timing.firstJoinDelaysMs[schedule.next];
@@ -146,6 +152,7 @@ export class DhtRejoin implements Startable {
     this.#joinTimer = setTimeout(
       () => {
         this.#joinTimer = undefined;
+        if (this.#connected.size >= this.#timing.enoughPeers) return;
         schedule.next++;
         void this.lookup().then(() => this.#runJoinLookups(schedule));
       },

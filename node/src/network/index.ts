@@ -31,6 +31,7 @@ import { type Logger, logger as createLogger } from "../logging/index.ts";
 import {
   BOOTSTRAP_REDIAL_INTERVAL_MS,
   DATASTORE_DIR,
+  DHT_FIRST_JOIN_ENOUGH_PEERS,
   DHT_FIRST_JOIN_LOOKUP_DELAYS_MS,
   DHT_REJOIN_LOOKUP_DELAY_MS,
   DHT_REJOIN_LOOKUP_TIMEOUT_MS,
@@ -202,6 +203,7 @@ export async function createNetwork(components: NetworkComponents, init: Network
     {
       delayMs: DHT_REJOIN_LOOKUP_DELAY_MS,
       firstJoinDelaysMs: DHT_FIRST_JOIN_LOOKUP_DELAYS_MS,
+      enoughPeers: DHT_FIRST_JOIN_ENOUGH_PEERS,
       timeoutMs: DHT_REJOIN_LOOKUP_TIMEOUT_MS,
     },
     log.child("dht"),

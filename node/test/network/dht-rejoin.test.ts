@@ -29,7 +29,9 @@ afterEach(() => {
 });
 
 /** A started DhtRejoin whose DHT records each lookup's key and finds nobody. */
-async function started(timing: { firstJoinDelaysMs?: number[]; lookupMs?: number } = {}): Promise<{
+async function started(
+  timing: { firstJoinDelaysMs?: number[]; enoughPeers?: number; lookupMs?: number } = {},
+): Promise<{
   self: PeerId;
   keys: Uint8Array[];
   connect: (peer: PeerId) => Promise<void>;
@@ -50,7 +52,12 @@ async function started(timing: { firstJoinDelaysMs?: number[]; lookupMs?: number
   const started = new DhtRejoin(
     dht,
     self,
-    { delayMs: DELAY_MS, firstJoinDelaysMs: timing.firstJoinDelaysMs ?? [DELAY_MS], timeoutMs: 1_000 },
+    {
+      delayMs: DELAY_MS,
+      firstJoinDelaysMs: timing.firstJoinDelaysMs ?? [DELAY_MS],
+      enoughPeers: timing.enoughPeers ?? 20,
+      timeoutMs: 1_000,
+    },
     log,
   );
   started.start();
@@ -132,5 +139,17 @@ describe("DhtRejoin", () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(keys).toHaveLength(3);
     expect(maxRunning).toBe(1);
+  });
+
+  it("ends the first join's lookups once it has enough DHT peers", async () => {
+    const { keys, connect } = await started({ firstJoinDelaysMs: [1_000, 10_000, 30_000], enoughPeers: 3 });
+    vi.useFakeTimers();
+    await connect(await peer());
+    await connect(await peer());
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(keys).toHaveLength(1);
+    await connect(await peer());
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(keys).toHaveLength(1);
   });
 });
