@@ -7,7 +7,10 @@ export default defineConfig({
     include: ["test/system/**/*.test.ts"],
     // Whole networks of node processes: one file at a time on a 2-core machine.
     testTimeout: 600_000,
-    hookTimeout: 180_000,
+    // A network's start: chain, deploy, 8 node processes, up to 120 s for them all to meet
+    // (scripts/stack/nodes.ts waitForPeers) and the providers' registration. On a loaded
+    // machine the rest alone once took 70 s.
+    hookTimeout: 300_000,
     fileParallelism: false,
   },
 });
